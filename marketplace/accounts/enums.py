@@ -1,0 +1,25 @@
+from django.db import models
+
+
+class VerificationStatus(models.TextChoices):
+    UNVERIFIED = "unverified", "Unverified"
+    PENDING = "pending", "Pending review"
+    VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
+
+
+# A rejected company fixes its data and submits again; a verified one can be sent back.
+VERIFICATION_TRANSITIONS: dict[str, frozenset[str]] = {
+    VerificationStatus.UNVERIFIED: frozenset({VerificationStatus.PENDING}),
+    VerificationStatus.PENDING: frozenset(
+        {VerificationStatus.VERIFIED, VerificationStatus.REJECTED}
+    ),
+    VerificationStatus.REJECTED: frozenset({VerificationStatus.PENDING}),
+    VerificationStatus.VERIFIED: frozenset({VerificationStatus.UNVERIFIED}),
+}
+
+
+class MembershipRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    STAFF = "staff", "Staff"

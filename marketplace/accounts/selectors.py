@@ -1,0 +1,30 @@
+"""Reads about users and companies, filtered to what the asking user may see."""
+
+from django.db.models import QuerySet
+
+from marketplace.accounts.models import Company, Membership, User
+
+
+def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("company").order_by("company_id")
+
+
+def company_for_member(*, user: User, company_id: object) -> Company | None:
+    """The company with this id if ``user`` is one of its members, else ``None``."""
+    try:
+        pk = int(str(company_id))
+    except (TypeError, ValueError):
+        return None
+    return Company.objects.filter(pk=pk, memberships__user=user).first()
+
+
+def active_company_for(*, user: User, preferred_id: object = None) -> Company | None:
+    """The company the user acts for: the preferred one if theirs, else their first."""
+    if not user.is_authenticated:
+        return None
+    if preferred_id is not None:
+        company = company_for_member(user=user, company_id=preferred_id)
+        if company is not None:
+            return company
+    membership = membership_list_for_user(user=user).first()
+    return membership.company if membership else None

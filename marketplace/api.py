@@ -1,0 +1,8 @@
+"""The API router: every domain's `/api/v1/` routes, mounted in one place."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("marketplace.accounts.api.urls")),
+    path("", include("marketplace.trade.api.urls")),
+]

@@ -1,0 +1,25 @@
+"""Errors that services raise and the API turns into HTTP answers."""
+
+
+class DomainError(Exception):
+    """A business rule refused the request (the API answers 400)."""
+
+    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+class InvalidTransition(Exception):
+    """The object's state does not allow this change (the API answers 409)."""
+
+    def __init__(self, *, model: str, current: str, target: str):
+        self.model = model
+        self.current = current
+        self.target = target
+        super().__init__(f"A {model} that is {current} cannot become {target}.")
+
+
+class NotFound(Exception):
+    """The object does not exist or is not visible to the acting company (404)."""

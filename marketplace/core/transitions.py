@@ -14,17 +14,17 @@ from marketplace.core.exceptions import InvalidTransition
 M = TypeVar("M", bound=models.Model)
 
 
-def lock(model: type[M], pk: object) -> M:
+def lock[M: models.Model](model: type[M], pk: object) -> M:
     """Lock one row for update; the caller must be inside a transaction."""
     return model._default_manager.select_for_update().get(pk=pk)
 
 
-def lock_many(model: type[M], pks: list) -> list[M]:
+def lock_many[M: models.Model](model: type[M], pks: list) -> list[M]:
     """Lock rows in primary-key order, so two transactions cannot deadlock."""
     return list(model._default_manager.select_for_update().filter(pk__in=pks).order_by("pk"))
 
 
-def transition(
+def transition[M: models.Model](
     *,
     instance: M,
     target: str,

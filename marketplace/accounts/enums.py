@@ -23,3 +23,13 @@ class MembershipRole(models.TextChoices):
     OWNER = "owner", "Owner"
     ADMIN = "admin", "Admin"
     STAFF = "staff", "Staff"
+
+
+class DocumentKind(models.TextChoices):
+    REGISTRATION_CERTIFICATE = "registration_certificate", "Registration certificate"
+    TAX_CERTIFICATE = "tax_certificate", "Tax certificate"
+    OTHER = "other", "Other"
+
+
+# Roles that may change a company's profile and submit it for verification.
+MANAGING_ROLES: frozenset[str] = frozenset({MembershipRole.OWNER, MembershipRole.ADMIN})

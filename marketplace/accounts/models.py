@@ -1,10 +1,12 @@
+from pathlib import PurePosixPath
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from marketplace.accounts.enums import MembershipRole, VerificationStatus
+from marketplace.accounts.enums import DocumentKind, MembershipRole, VerificationStatus
 from marketplace.core.models import BaseModel
 from marketplace.trade.currencies import CURRENCY_CHOICES
 
@@ -24,6 +26,10 @@ class UserManager(BaseUserManager["User"]):
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        # Emails are stored lower-cased; signing in must not depend on how the user types them.
+        return self.get(email__iexact=username)
 
     def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
         extra["is_staff"] = True
@@ -131,3 +137,66 @@ class Membership(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.company} ({self.role})"
+
+
+# Verification documents are at most 10 MB (enforced on upload and by the database).
+DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+DOCUMENT_CONTENT_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/webp")
+
+
+def company_document_upload_to(instance: "CompanyDocument", filename: str) -> str:
+    """A per-company folder; the service passes a random file name, never the uploaded one."""
+    return str(PurePosixPath("companies", str(instance.company_id), "documents", filename))
+
+
+class CompanyDocument(BaseModel):
+    """A file a company submits for verification (registration or tax certificate, ...)."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=32, choices=DocumentKind.choices)
+    file = models.FileField(upload_to=company_document_upload_to, max_length=255)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(help_text="Size in bytes.")
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["company_id", "created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(size__gt=0, size__lte=DOCUMENT_MAX_BYTES),
+                name="company_document_size_within_limit",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(content_type__in=DOCUMENT_CONTENT_TYPES),
+                name="company_document_content_type_allowed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.original_name}"
+
+
+class CompanyVerificationEvent(models.Model):
+    """One change of a company's verification status: who, from what, to what, and why."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="verification_events"
+    )
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    from_status = models.CharField(max_length=16, choices=VerificationStatus.choices)
+    to_status = models.CharField(max_length=16, choices=VerificationStatus.choices)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set once the company has been told about the decision; makes the email task idempotent.
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["company_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.company}: {self.from_status} → {self.to_status}"

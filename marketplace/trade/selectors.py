@@ -1,0 +1,87 @@
+"""Reads of the trade vocabulary. HS codes and FX rates are public reference data."""
+
+import re
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from marketplace.core.exceptions import DomainError
+from marketplace.trade.models import FxRate, HSCode
+from marketplace.trade.money import Money, quantize
+
+_RATE_STEP = Decimal("0.00000001")
+_CODE_TOKEN = re.compile(r"^[0-9][0-9.]*$")
+
+
+class FxRateUnavailable(DomainError):
+    """No stored rate links the two currencies, directly or inverted."""
+
+    def __init__(self, base: str, quote: str):
+        super().__init__(f"No exchange rate from {base} to {quote} is known.", code="no_fx_rate")
+        self.base = base
+        self.quote = quote
+
+
+def hs_code_search(*, q: str = "", level: int | None = 6) -> QuerySet[HSCode]:
+    """HS codes matching ``q``, ordered by code.
+
+    A token of digits ("0901" or "0901.11") matches codes starting with it; every other word
+    must appear in the description (case-insensitive; served by the trigram GIN index).
+    ``level`` 2, 4 or 6 (default: subheadings only); ``None`` for every level.
+    """
+    queryset = HSCode.objects.all()
+    if level is not None:
+        queryset = queryset.filter(level=level)
+    for token in q.split():
+        if _CODE_TOKEN.match(token):
+            queryset = queryset.filter(code__startswith=token.replace(".", ""))
+        else:
+            queryset = queryset.filter(description__icontains=token)
+    return queryset.order_by("code")
+
+
+def hs_code_get(*, code: str) -> HSCode | None:
+    return HSCode.objects.filter(code=code).first()
+
+
+def _inverse(stored: FxRate) -> FxRate:
+    derived = FxRate(
+        base=stored.quote,
+        quote=stored.base,
+        rate=(Decimal(1) / stored.rate).quantize(_RATE_STEP),
+        source=f"Inverse of {stored.base}/{stored.quote}: {stored.source}".rstrip(": "),
+        as_of=stored.as_of,
+    )
+    derived.inverse_of = stored
+    return derived
+
+
+def fx_rate_latest(*, base: str, quote: str) -> FxRate | None:
+    """The newest rate for base→quote; the inverse of a newer (or the only) quote→base rate
+    if that is what is stored; rate 1 for the same currency. Derived rates are unsaved."""
+    if base == quote:
+        return FxRate(
+            base=base,
+            quote=quote,
+            rate=Decimal(1),
+            source="Same currency",
+            as_of=timezone.localdate(),
+        )
+    direct = FxRate.objects.filter(base=base, quote=quote).order_by("-as_of").first()
+    inverse = FxRate.objects.filter(base=quote, quote=base).order_by("-as_of").first()
+    if inverse is not None and (direct is None or inverse.as_of > direct.as_of):
+        return _inverse(inverse)
+    return direct
+
+
+def convert(money: Money, to_currency: str) -> tuple[Money, FxRate]:
+    """``money`` in ``to_currency`` at the latest rate, rounded by ``quantize``; and that rate.
+
+    Raises ``FxRateUnavailable`` (a DomainError, 400 in the API) when no rate is stored.
+    """
+    target = Money.zero(to_currency).currency  # refuses an unsupported code
+    rate = fx_rate_latest(base=money.currency, quote=target)
+    if rate is None:
+        raise FxRateUnavailable(money.currency, target)
+    return Money(quantize(rate.apply(money.amount), target), target), rate

@@ -2,7 +2,13 @@
 
 from django.db.models import QuerySet
 
-from marketplace.accounts.models import Company, Membership, User
+from marketplace.accounts.models import (
+    Company,
+    CompanyDocument,
+    CompanyVerificationEvent,
+    Membership,
+    User,
+)
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
@@ -28,3 +34,33 @@ def active_company_for(*, user: User, preferred_id: object = None) -> Company | 
             return company
     membership = membership_list_for_user(user=user).first()
     return membership.company if membership else None
+
+
+def membership_for(*, user: User, company: Company) -> Membership | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, company=company).first()
+
+
+def company_document_list_for_company(*, company: Company) -> QuerySet[CompanyDocument]:
+    return CompanyDocument.objects.filter(company=company).order_by("-created_at", "-id")
+
+
+def company_verification_event_list_for_company(
+    *, company: Company
+) -> QuerySet[CompanyVerificationEvent]:
+    return (
+        CompanyVerificationEvent.objects.filter(company=company)
+        .select_related("actor")
+        .order_by("-created_at", "-id")
+    )
+
+
+def company_document_for_user(*, user: User, document_id: int) -> CompanyDocument | None:
+    """A verification document, if the user is a member of its company or platform staff."""
+    if not user.is_authenticated:
+        return None
+    documents = CompanyDocument.objects.select_related("company")
+    if not (user.is_active and user.is_staff):
+        documents = documents.filter(company__memberships__user=user)
+    return documents.filter(pk=document_id).first()

@@ -1,0 +1,59 @@
+from rest_framework import serializers
+
+from marketplace.accounts.enums import MembershipRole, VerificationStatus
+from marketplace.accounts.models import Company, Membership
+from marketplace.trade.currencies import CURRENCY_CHOICES
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField(read_only=True)
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    detail = serializers.CharField(read_only=True)
+
+
+class MyCompanySerializer(serializers.Serializer):
+    """One of the user's companies, with the user's role in it."""
+
+    id = serializers.IntegerField(read_only=True)
+    legal_name = serializers.CharField(read_only=True)
+    trading_name = serializers.CharField(read_only=True)
+    slug = serializers.SlugField(read_only=True)
+    country = serializers.CharField(read_only=True, help_text="ISO 3166-1 alpha-2 code.")
+    role = serializers.ChoiceField(choices=MembershipRole.choices, read_only=True)
+    sells = serializers.BooleanField(read_only=True)
+    buys = serializers.BooleanField(read_only=True)
+    verification_status = serializers.ChoiceField(
+        choices=VerificationStatus.choices, read_only=True
+    )
+    default_currency = serializers.ChoiceField(choices=CURRENCY_CHOICES, read_only=True)
+
+    @staticmethod
+    def from_membership(membership: Membership) -> dict:
+        company: Company = membership.company
+        return {
+            "id": company.pk,
+            "legal_name": company.legal_name,
+            "trading_name": company.trading_name,
+            "slug": company.slug,
+            "country": company.country.code,
+            "role": membership.role,
+            "sells": company.sells,
+            "buys": company.buys,
+            "verification_status": company.verification_status,
+            "default_currency": company.default_currency,
+        }
+
+
+class MeSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    email = serializers.EmailField(read_only=True)
+    full_name = serializers.CharField(read_only=True)
+    companies = MyCompanySerializer(many=True, read_only=True)
+    active_company = MyCompanySerializer(read_only=True, allow_null=True)

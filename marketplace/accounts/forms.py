@@ -1,0 +1,252 @@
+"""Browser forms: they parse and pre-check input; the services own the rules."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.password_validation import (
+    password_validators_help_text_html,
+    validate_password,
+)
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django_countries import countries
+
+from marketplace.accounts.document_files import document_file_inspect
+from marketplace.accounts.enums import DocumentKind
+from marketplace.accounts.eori import eori_number_clean
+from marketplace.accounts.models import Company
+from marketplace.accounts.services import DocumentUpload, user_email_clean
+from marketplace.core.exceptions import DomainError
+from marketplace.trade.currencies import CURRENCY_CHOICES
+
+COMPANY_FIELDS = (
+    "legal_name",
+    "trading_name",
+    "country",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "registration_number",
+    "vat_number",
+    "eori_number",
+    "sells",
+    "buys",
+    "default_currency",
+)
+ACCEPTED_UPLOADS = ".pdf,.png,.jpg,.jpeg,.webp,application/pdf,image/png,image/jpeg,image/webp"
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    return [("", "Choose a country"), *((c.code, c.name) for c in countries)]
+
+
+class DomainErrorFormMixin:
+    def add_domain_error(self, exc: DomainError) -> None:
+        """Show a service's refusal next to the field it is about (else above the form)."""
+        field = exc.field if exc.field in self.fields else None  # type: ignore[attr-defined]
+        self.add_error(field, exc.message)  # type: ignore[attr-defined]
+
+
+class CompanyDetailsForm(DomainErrorFormMixin, forms.Form):
+    legal_name = forms.CharField(label="Legal name", max_length=200)
+    trading_name = forms.CharField(
+        label="Trading name",
+        max_length=200,
+        required=False,
+        help_text="The name buyers and sellers see, if it differs from the legal name.",
+    )
+    country = forms.ChoiceField(
+        label="Country of registration",
+        choices=_country_choices,
+        error_messages={"invalid_choice": "“%(value)s” is not a country we know."},
+    )
+    address_line1 = forms.CharField(label="Address", max_length=200)
+    address_line2 = forms.CharField(label="Address (line 2)", max_length=200, required=False)
+    city = forms.CharField(label="City", max_length=100)
+    region = forms.CharField(label="State / province", max_length=100, required=False)
+    postal_code = forms.CharField(label="Postal code", max_length=20, required=False)
+    registration_number = forms.CharField(
+        label="Company registration number", max_length=64, required=False
+    )
+    vat_number = forms.CharField(label="VAT / tax id", max_length=64, required=False)
+    eori_number = forms.CharField(
+        label="EORI number",
+        max_length=20,
+        required=False,
+        help_text="EU and UK companies only: country code and up to 15 letters or digits, "
+        "e.g. DE123456789012345. Leave blank elsewhere.",
+    )
+    sells = forms.BooleanField(label="I sell (export)", required=False)
+    buys = forms.BooleanField(label="I buy (import)", required=False)
+    default_currency = forms.ChoiceField(
+        label="Default currency", choices=CURRENCY_CHOICES, initial="USD"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if "sells" in data and "buys" in data and not (data["sells"] or data["buys"]):
+            self.add_error("sells", "Choose whether the company sells, buys, or both.")
+        if data.get("country") and "eori_number" in data:
+            try:
+                data["eori_number"] = eori_number_clean(
+                    country=data["country"], eori_number=data["eori_number"]
+                )
+            except DomainError as exc:
+                self.add_error("eori_number", exc.message)
+        return data
+
+    def company_data(self) -> dict[str, object]:
+        return {name: self.cleaned_data[name] for name in COMPANY_FIELDS}
+
+
+class SignUpForm(CompanyDetailsForm):
+    email = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    full_name = forms.CharField(
+        label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validators_help_text_html(),
+    )
+    password_confirm = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    field_order = ["email", "full_name", "password", "password_confirm", *COMPANY_FIELDS]
+
+    def clean_email(self) -> str:
+        try:
+            return user_email_clean(email=self.cleaned_data["email"])
+        except DomainError as exc:
+            raise ValidationError(exc.message, code=exc.code) from None
+
+    def clean(self):
+        data = super().clean()
+        password, confirm = data.get("password"), data.get("password_confirm")
+        if password and confirm and password != confirm:
+            self.add_error("password_confirm", "The two passwords do not match.")
+        elif password:
+            user = get_user_model()(
+                email=data.get("email", ""), full_name=data.get("full_name", "")
+            )
+            try:
+                validate_password(password, user=user)
+            except ValidationError as exc:
+                self.add_error("password", exc)
+        return data
+
+
+class CompanyProfileForm(CompanyDetailsForm):
+    @classmethod
+    def for_company(cls, company: Company, data=None) -> "CompanyProfileForm":
+        initial = {name: getattr(company, name) for name in COMPANY_FIELDS}
+        initial["country"] = company.country.code
+        return cls(data=data, initial=initial)
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPTED_UPLOADS}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)] if data else []
+
+
+class VerificationSubmitForm(DomainErrorFormMixin, forms.Form):
+    registration_certificate = forms.FileField(
+        label="Registration certificate",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ACCEPTED_UPLOADS}),
+        help_text="PDF, PNG, JPEG or WebP, up to 10 MB.",
+    )
+    tax_certificate = forms.FileField(
+        label="Tax certificate",
+        required=False,
+        widget=forms.FileInput(attrs={"accept": ACCEPTED_UPLOADS}),
+        help_text="PDF, PNG, JPEG or WebP, up to 10 MB.",
+    )
+    other_documents = MultipleFileField(
+        label="Other documents",
+        required=False,
+        help_text="Any further evidence, several files at once if you like.",
+    )
+
+    _KINDS = {
+        "registration_certificate": DocumentKind.REGISTRATION_CERTIFICATE,
+        "tax_certificate": DocumentKind.TAX_CERTIFICATE,
+        "other_documents": DocumentKind.OTHER,
+    }
+
+    def clean(self):
+        data = super().clean()
+        for name in self._KINDS:
+            files = data.get(name) or []
+            for upload in files if isinstance(files, list) else [files]:
+                try:
+                    document_file_inspect(file=upload, field=name)
+                except DomainError as exc:
+                    self.add_error(name, exc.message)
+                    break
+        return data
+
+    def add_domain_error(self, exc: DomainError) -> None:
+        if exc.field == "documents":
+            exc = DomainError(exc.message, field="registration_certificate", code=exc.code)
+        super().add_domain_error(exc)
+
+    def documents(self) -> list[DocumentUpload]:
+        uploads = []
+        for name, kind in self._KINDS.items():
+            files = self.cleaned_data.get(name) or []
+            for upload in files if isinstance(files, list) else [files]:
+                uploads.append(DocumentUpload(kind=kind, file=upload, field=name))
+        return uploads
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, asking for the email address the user signed up with."""
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "Email"
+        self.fields["username"].widget = forms.EmailInput(
+            attrs={"autocomplete": "email", "autofocus": True}
+        )
+
+
+class QueuedPasswordResetForm(PasswordResetForm):
+    """Sends the reset email from a Celery worker once the request has committed."""
+
+    def send_mail(
+        self,
+        subject_template_name,
+        email_template_name,
+        context,
+        from_email,
+        to_email,
+        html_email_template_name=None,
+    ):
+        from marketplace.accounts.tasks import password_reset_email_send_task
+
+        transaction.on_commit(
+            lambda: password_reset_email_send_task.delay(
+                user_id=context["user"].pk,
+                domain=context["domain"],
+                protocol=context["protocol"],
+            )
+        )

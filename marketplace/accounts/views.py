@@ -1,0 +1,160 @@
+"""Browser views: parse the request, call a service or selector, render or redirect."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from marketplace.accounts import selectors, services
+from marketplace.accounts.enums import MANAGING_ROLES, VerificationStatus
+from marketplace.accounts.forms import CompanyProfileForm, SignUpForm, VerificationSubmitForm
+from marketplace.accounts.middleware import ACTIVE_COMPANY_SESSION_KEY
+from marketplace.accounts.models import Company, Membership
+from marketplace.core.exceptions import DomainError, InvalidTransition
+
+
+def _active_membership(request: HttpRequest) -> Membership:
+    """The signed-in user's membership of the company they act for; 404 if they have none."""
+    company = request.active_company  # type: ignore[attr-defined]
+    membership = selectors.membership_for(user=request.user, company=company) if company else None
+    if membership is None:
+        raise Http404("You do not belong to a company yet.")
+    return membership
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            membership = services.company_register(
+                email=data["email"],
+                password=data["password"],
+                full_name=data["full_name"],
+                **form.company_data(),  # type: ignore[arg-type]
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            request.session[ACTIVE_COMPANY_SESSION_KEY] = membership.company_id
+            messages.success(
+                request,
+                f"Welcome, {membership.user.get_short_name()}! "
+                f"{membership.company.display_name} is registered.",
+            )
+            return redirect("home")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_profile(request: HttpRequest) -> HttpResponse:
+    membership = _active_membership(request)
+    company = membership.company
+    if membership.role not in MANAGING_ROLES:
+        raise PermissionDenied("Only the company's owners and admins may change its profile.")
+    form = CompanyProfileForm.for_company(company, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            company = services.company_update(
+                company=company,
+                actor=request.user,  # type: ignore[arg-type]
+                **form.company_data(),  # type: ignore[arg-type]
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            messages.success(request, f"{company.display_name}'s profile is saved.")
+            if company.verification_status == VerificationStatus.UNVERIFIED and (
+                membership.company.verification_status == VerificationStatus.VERIFIED
+            ):
+                messages.warning(
+                    request,
+                    "You changed verified details, so the company needs to be verified again.",
+                )
+            return redirect("accounts:company_profile")
+    return render(request, "accounts/company_profile.html", {"form": form, "company": company})
+
+
+@login_required
+@require_POST
+def company_switch(request: HttpRequest) -> HttpResponse:
+    company = selectors.company_for_member(
+        user=request.user,  # type: ignore[arg-type]
+        company_id=request.POST.get("company_id"),
+    )
+    if company is None:
+        raise Http404("No such company among yours.")
+    request.session[ACTIVE_COMPANY_SESSION_KEY] = company.pk
+    messages.success(request, f"You are now acting for {company.display_name}.")
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_verification(request: HttpRequest) -> HttpResponse:
+    membership = _active_membership(request)
+    company: Company = membership.company
+    can_submit = membership.role in MANAGING_ROLES and company.verification_status in (
+        VerificationStatus.UNVERIFIED,
+        VerificationStatus.REJECTED,
+    )
+    form = VerificationSubmitForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        if membership.role not in MANAGING_ROLES:
+            raise PermissionDenied("Only the company's owners and admins may submit it.")
+        if form.is_valid():
+            try:
+                company = services.company_verification_submit(
+                    company=company,
+                    actor=request.user,  # type: ignore[arg-type]
+                    documents=form.documents(),
+                )
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            except InvalidTransition:
+                form.add_error(
+                    None,
+                    f"The company is {company.get_verification_status_display().lower()}; "
+                    "it cannot be submitted now.",
+                )
+            else:
+                messages.success(
+                    request, "Thank you. Your company is now waiting for review by our team."
+                )
+                return redirect("accounts:company_verification")
+    context = {
+        "company": company,
+        "form": form,
+        "can_submit": can_submit,
+        "documents": selectors.company_document_list_for_company(company=company),
+        "events": selectors.company_verification_event_list_for_company(company=company),
+    }
+    return render(request, "accounts/company_verification.html", context)
+
+
+@login_required
+def company_document(request: HttpRequest, pk: int) -> FileResponse:
+    document = selectors.company_document_for_user(
+        user=request.user,  # type: ignore[arg-type]
+        document_id=pk,
+    )
+    if document is None:
+        raise Http404("No such document.")
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )

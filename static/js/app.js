@@ -10,11 +10,17 @@ document.addEventListener("DOMContentLoaded", function () {
 
   // Collapsing navigation on narrow screens.
   var toggle = document.querySelector("[data-nav-toggle]");
-  var panel = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
-  if (toggle && panel) {
+  var panels = toggle
+    ? toggle.getAttribute("aria-controls").split(/\s+/).map(function (id) {
+        return document.getElementById(id);
+      }).filter(Boolean)
+    : [];
+  if (toggle && panels.length) {
     var setOpen = function (open) {
       toggle.setAttribute("aria-expanded", open ? "true" : "false");
-      panel.classList.toggle("is-open", open);
+      panels.forEach(function (panel) {
+        panel.classList.toggle("is-open", open);
+      });
     };
     toggle.addEventListener("click", function () {
       setOpen(toggle.getAttribute("aria-expanded") !== "true");

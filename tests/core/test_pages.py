@@ -5,12 +5,13 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import pytest
+from django import forms
 from django.contrib import messages
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template import loader
+from django.template import Context, Template, loader
 from django.test import Client
 from django.urls import include, path, resolve
 
@@ -54,10 +55,14 @@ class _PageParser(HTMLParser):
             element.text += data
 
 
-def parse(response: HttpResponse) -> list[_Element]:
+def parse_html(html: str) -> list[_Element]:
     parser = _PageParser()
-    parser.feed(response.content.decode())
+    parser.feed(html)
     return parser.elements
+
+
+def parse(response: HttpResponse) -> list[_Element]:
+    return parse_html(response.content.decode())
 
 
 def find_all(elements: list[_Element], tag: str, **attrs: str) -> list[_Element]:
@@ -492,3 +497,33 @@ def test_unhandled_exception_renders_the_standalone_500_page(client, accounts_ur
     assert [t.name for t in response.templates] == ["500.html"]
     (heading,) = find_all(parse(response), "h1")
     assert text_of(heading) == "Something went wrong on our side"
+
+
+# ---------- the shared form field include ----------
+
+
+class _ListingDraftForm(forms.Form):
+    title = forms.CharField(help_text="What a buyer searches for.")
+    notes = forms.CharField(required=False)
+
+
+def test_field_include_links_label_help_and_inline_errors_to_the_input():
+    form = _ListingDraftForm(data={"title": "", "notes": ""})
+    template = Template(
+        '{% include "includes/field.html" with field=form.title %}'
+        '{% include "includes/field.html" with field=form.notes %}'
+    )
+
+    elements = parse_html(template.render(Context({"form": form})))
+
+    (title_input,) = find_all(elements, "input", name="title")
+    assert title_input.attrs["aria-invalid"] == "true"
+    assert title_input.attrs["aria-describedby"] == "id_title_helptext id_title_error"
+    (help_text,) = find_all(elements, "p", id="id_title_helptext")
+    assert text_of(help_text) == "What a buyer searches for."
+    (errors,) = find_all(elements, "ul", id="id_title_error")
+    assert (errors.attrs["class"], text_of(errors)) == ("errorlist", "This field is required.")
+    labels = [(e.attrs["for"], text_of(e)) for e in elements if e.tag == "label"]
+    assert labels == [("id_title", "Title"), ("id_notes", "Notes (optional)")]
+    (notes_input,) = find_all(elements, "input", name="notes")
+    assert "aria-invalid" not in notes_input.attrs

@@ -81,6 +81,10 @@ class UserAdmin(DjangoUserAdmin):
         ),
     )
 
+    def get_inlines(self, request, obj):
+        # Memberships are added once the user exists.
+        return self.inlines if obj is not None else ()
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership

@@ -28,7 +28,7 @@ def _active_membership(request: HttpRequest) -> Membership:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignUpForm(request.POST or None)
+    form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -59,7 +59,9 @@ def company_profile(request: HttpRequest) -> HttpResponse:
     company = membership.company
     if membership.role not in MANAGING_ROLES:
         raise PermissionDenied("Only the company's owners and admins may change its profile.")
-    form = CompanyProfileForm.for_company(company, data=request.POST or None)
+    form = CompanyProfileForm.for_company(
+        company, data=request.POST if request.method == "POST" else None
+    )
     if request.method == "POST" and form.is_valid():
         try:
             company = services.company_update(
@@ -110,7 +112,11 @@ def company_verification(request: HttpRequest) -> HttpResponse:
         VerificationStatus.UNVERIFIED,
         VerificationStatus.REJECTED,
     )
-    form = VerificationSubmitForm(request.POST or None, request.FILES or None)
+    form = (
+        VerificationSubmitForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else VerificationSubmitForm()
+    )
     if request.method == "POST":
         if membership.role not in MANAGING_ROLES:
             raise PermissionDenied("Only the company's owners and admins may submit it.")

@@ -1,8 +1,9 @@
 from decimal import Decimal
 
-from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 
 from marketplace.core.models import BaseModel
 from marketplace.trade.currencies import CURRENCY_CHOICES
@@ -37,10 +38,10 @@ class HSCode(BaseModel):
         verbose_name = "HS code"
         verbose_name_plural = "HS codes"
         indexes = [
+            # icontains compiles to UPPER(description) LIKE UPPER(%s): index that expression.
             GinIndex(
+                OpClass(Upper("description"), name="gin_trgm_ops"),
                 name="trade_hscode_desc_trgm",
-                fields=["description"],
-                opclasses=["gin_trgm_ops"],
             ),
         ]
         constraints = [
@@ -70,9 +71,11 @@ class FxRate(BaseModel):
     source = models.CharField(max_length=200, blank=True)
     as_of = models.DateField()
 
-    # Set only on an unsaved rate derived from the stored quote→base one: conversion
-    # divides by that stored rate rather than multiplying by a rounded inverse.
+    # Set only on unsaved, derived rates, so conversion goes through the stored rates
+    # instead of through a derived rate rounded to 8 decimals: ``inverse_of`` for the
+    # inverse of a stored quote→base rate, ``legs`` for a cross rate (base→USD→quote).
     inverse_of: "FxRate | None" = None
+    legs: tuple["FxRate", ...] = ()
 
     class Meta:
         ordering = ["base", "quote", "-as_of"]
@@ -95,4 +98,8 @@ class FxRate(BaseModel):
         """``amount`` of ``base`` in ``quote``, unrounded."""
         if self.inverse_of is not None:
             return amount / self.inverse_of.rate
+        if self.legs:
+            for leg in self.legs:
+                amount = leg.apply(amount)
+            return amount
         return amount * self.rate

@@ -11,6 +11,8 @@ from marketplace.trade.models import FxRate, HSCode
 from marketplace.trade.money import Money, quantize
 
 _RATE_STEP = Decimal("0.00000001")
+# Rates are published against the US dollar; other pairs are crossed through it.
+FX_PIVOT_CURRENCY = "USD"
 _CODE_TOKEN = re.compile(r"^[0-9][0-9.]*$")
 
 
@@ -57,9 +59,33 @@ def _inverse(stored: FxRate) -> FxRate:
     return derived
 
 
+def _stored_or_inverse(*, base: str, quote: str) -> FxRate | None:
+    direct = FxRate.objects.filter(base=base, quote=quote).order_by("-as_of").first()
+    inverse = FxRate.objects.filter(base=quote, quote=base).order_by("-as_of").first()
+    if inverse is not None and (direct is None or inverse.as_of > direct.as_of):
+        return _inverse(inverse)
+    return direct
+
+
+def _cross(first: FxRate, second: FxRate) -> FxRate:
+    derived = FxRate(
+        base=first.base,
+        quote=second.quote,
+        rate=(first.apply(Decimal(1)) * second.apply(Decimal(1))).quantize(_RATE_STEP),
+        source=f"Cross rate via {first.quote}: {first.source} / {second.source}",
+        as_of=min(first.as_of, second.as_of),
+    )
+    derived.legs = (first, second)
+    return derived
+
+
 def fx_rate_latest(*, base: str, quote: str) -> FxRate | None:
-    """The newest rate for base→quote; the inverse of a newer (or the only) quote→base rate
-    if that is what is stored; rate 1 for the same currency. Derived rates are unsaved."""
+    """The newest rate for base→quote.
+
+    Rate 1 for the same currency; the inverse of the stored quote→base rate when that is
+    newer or the only one; else a cross rate through USD (base→USD→quote), dated by its
+    older leg. Derived rates are unsaved instances. ``None`` when nothing links the two.
+    """
     if base == quote:
         return FxRate(
             base=base,
@@ -68,11 +94,14 @@ def fx_rate_latest(*, base: str, quote: str) -> FxRate | None:
             source="Same currency",
             as_of=timezone.localdate(),
         )
-    direct = FxRate.objects.filter(base=base, quote=quote).order_by("-as_of").first()
-    inverse = FxRate.objects.filter(base=quote, quote=base).order_by("-as_of").first()
-    if inverse is not None and (direct is None or inverse.as_of > direct.as_of):
-        return _inverse(inverse)
-    return direct
+    rate = _stored_or_inverse(base=base, quote=quote)
+    if rate is not None or FX_PIVOT_CURRENCY in (base, quote):
+        return rate
+    first = _stored_or_inverse(base=base, quote=FX_PIVOT_CURRENCY)
+    second = _stored_or_inverse(base=FX_PIVOT_CURRENCY, quote=quote)
+    if first is None or second is None:
+        return None
+    return _cross(first, second)
 
 
 def convert(money: Money, to_currency: str) -> tuple[Money, FxRate]:

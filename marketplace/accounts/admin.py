@@ -27,7 +27,6 @@ class UserCreationAdminForm(AdminUserCreationForm):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("email", "full_name")
-        field_classes: dict = {}
 
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip().lower()
@@ -40,7 +39,6 @@ class UserChangeAdminForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
-        field_classes: dict = {}
 
 
 class MembershipOfUserInline(admin.TabularInline):

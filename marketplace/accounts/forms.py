@@ -85,7 +85,8 @@ class CompanyDetailsForm(DomainErrorFormMixin, forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if "sells" in data and "buys" in data and not (data["sells"] or data["buys"]):
             self.add_error("sells", "Choose whether the company sells, buys, or both.")
         if data.get("country") and "eori_number" in data:
@@ -129,7 +130,8 @@ class SignUpForm(CompanyDetailsForm):
             raise ValidationError(exc.message, code=exc.code) from None
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         password, confirm = data.get("password"), data.get("password_confirm")
         if password and confirm and password != confirm:
             self.add_error("password_confirm", "The two passwords do not match.")
@@ -148,7 +150,7 @@ class CompanyProfileForm(CompanyDetailsForm):
     @classmethod
     def for_company(cls, company: Company, data=None) -> "CompanyProfileForm":
         initial = {name: getattr(company, name) for name in COMPANY_FIELDS}
-        initial["country"] = company.country.code
+        initial["country"] = str(company.country)
         return cls(data=data, initial=initial)
 
 
@@ -193,7 +195,8 @@ class VerificationSubmitForm(DomainErrorFormMixin, forms.Form):
     }
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in self._KINDS:
             files = data.get(name) or []
             for upload in files if isinstance(files, list) else [files]:

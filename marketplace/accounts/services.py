@@ -295,7 +295,7 @@ def company_update(
         _require_managing_member(company=company, actor=actor)
         locked = lock(Company, company.pk)
         changed_identity = [
-            Company._meta.get_field(f).verbose_name
+            str(getattr(Company._meta.get_field(f), "verbose_name", f))
             for f in IDENTITY_FIELDS
             if str(getattr(locked, f)) != str(details[f])
         ]
@@ -360,7 +360,7 @@ def company_verification_submit(
                     kind=upload.kind,
                     original_name=PurePath(upload.file.name or "").name[:255],
                     content_type=file_type.content_type,
-                    size=upload.file.size,
+                    size=upload.file.size or 0,
                     uploaded_by=actor,
                 )
                 document.file.save(

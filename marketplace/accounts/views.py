@@ -20,7 +20,11 @@ from marketplace.core.exceptions import DomainError, InvalidTransition
 def _active_membership(request: HttpRequest) -> Membership:
     """The signed-in user's membership of the company they act for; 404 if they have none."""
     company = request.active_company  # type: ignore[attr-defined]
-    membership = selectors.membership_for(user=request.user, company=company) if company else None
+    membership = (
+        selectors.membership_for(user=request.user, company=company)  # type: ignore[arg-type]
+        if company
+        else None
+    )
     if membership is None:
         raise Http404("You do not belong to a company yet.")
     return membership

@@ -52,13 +52,13 @@ def get_active_company(request: Request | HttpRequest) -> Company | None:
         return None
     header = request.headers.get(X_COMPANY_HEADER)
     if header is not None and header.strip() != "":
-        company = company_for_member(user=user, company_id=header.strip())  # type: ignore[arg-type]
+        company = company_for_member(user=user, company_id=header.strip())
         if company is None:
             raise PermissionDenied(FOREIGN_COMPANY_MESSAGE)
     else:
         session = getattr(django_request, "session", None)
         preferred = session.get(ACTIVE_COMPANY_SESSION_KEY) if session is not None else None
-        company = active_company_for(user=user, preferred_id=preferred)  # type: ignore[arg-type]
+        company = active_company_for(user=user, preferred_id=preferred)
     setattr(django_request, _CACHE_ATTRIBUTE, company)
     return company
 

@@ -42,7 +42,7 @@ class MyCompanySerializer(serializers.Serializer):
             "legal_name": company.legal_name,
             "trading_name": company.trading_name,
             "slug": company.slug,
-            "country": company.country.code,
+            "country": str(company.country),
             "role": membership.role,
             "sells": company.sells,
             "buys": company.buys,

@@ -524,6 +524,6 @@ def test_field_include_links_label_help_and_inline_errors_to_the_input():
     (errors,) = find_all(elements, "ul", id="id_title_error")
     assert (errors.attrs["class"], text_of(errors)) == ("errorlist", "This field is required.")
     labels = [(e.attrs["for"], text_of(e)) for e in elements if e.tag == "label"]
-    assert labels == [("id_title", "Title"), ("id_notes", "Notes (optional)")]
+    assert labels == [("id_title", "Title"), ("id_notes", "Notes")]
     (notes_input,) = find_all(elements, "input", name="notes")
     assert "aria-invalid" not in notes_input.attrs

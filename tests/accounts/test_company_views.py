@@ -220,3 +220,17 @@ def test_document_download_is_for_members_and_platform_staff_only(client, owner)
 
     client.force_login(UserFactory(is_staff=True))
     assert client.get(url).status_code == 200
+
+
+def test_verification_submit_by_a_staff_member_is_forbidden(client):
+    membership = MembershipFactory(role=MembershipRole.STAFF)
+    client.force_login(membership.user)
+
+    page = client.get(VERIFICATION_URL)
+    response = client.post(VERIFICATION_URL, {"registration_certificate": pdf_upload()})
+
+    assert page.context["can_submit"] is False
+    assert response.status_code == 403
+    membership.company.refresh_from_db()
+    assert membership.company.verification_status == VerificationStatus.UNVERIFIED
+    assert CompanyDocument.objects.count() == 0

@@ -57,6 +57,7 @@ MAX_ERRORS_LISTED = 20
 # Plausible rates for every supported currency, for the demo (seed_demo imports it).
 FX_RATES_SAMPLE_CSV = Path(__file__).resolve().parent / "data" / "fx_rates_sample.csv"
 FX_SOURCE_TIMEOUT_SECONDS = 30
+FX_SOURCE_MAX_LENGTH = 200  # FxRate.source
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RATE_STEP = Decimal("0.00000001")
 _RATE_LIMIT = Decimal(10) ** 10  # DecimalField(max_digits=18, decimal_places=8)
@@ -327,8 +328,8 @@ def _fx_rows_parse(reader: csv.DictReader, *, origin: str) -> list[_FxRow]:
                 as_of = None
         if as_of is None:
             problems.append(f"as_of {as_of_text!r} is not an ISO date (YYYY-MM-DD)")
-        if len(source) > FxRate._meta.get_field("source").max_length:
-            problems.append("source is longer than 200 characters")
+        if len(source) > FX_SOURCE_MAX_LENGTH:
+            problems.append(f"source is longer than {FX_SOURCE_MAX_LENGTH} characters")
         if not problems and as_of is not None and rate is not None:
             key = (base, quote, as_of)
             if key in seen:

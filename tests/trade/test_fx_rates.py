@@ -172,6 +172,8 @@ def test_latest_rate_falls_back_to_the_inverse():
 
     found = fx_rate_latest(base="JPY", quote="USD")
 
+    assert found is not None
+
     assert found.pk is None
     assert (found.base, found.quote, found.rate, found.as_of) == (
         "JPY",
@@ -189,12 +191,15 @@ def test_a_newer_inverse_wins_over_an_older_direct_rate():
 
     found = fx_rate_latest(base="EUR", quote="USD")
 
+    assert found is not None
+
     assert (found.rate, found.as_of) == (Decimal("1.25000000"), NOV_20)
 
 
 @pytest.mark.django_db
 def test_same_currency_rate_is_one():
     found = fx_rate_latest(base="KWD", quote="KWD")
+    assert found is not None
 
     assert (found.base, found.quote, found.rate) == ("KWD", "KWD", Decimal(1))
 
@@ -205,6 +210,8 @@ def test_other_pairs_are_crossed_through_usd():
     rate("USD", "GBP", "0.75", as_of=datetime.date(2026, 11, 18))
 
     found = fx_rate_latest(base="EUR", quote="GBP")
+
+    assert found is not None
 
     assert (found.base, found.quote, found.rate) == ("EUR", "GBP", Decimal("0.93750000"))
     assert found.as_of == datetime.date(2026, 11, 18)
@@ -290,6 +297,7 @@ def test_refresh_imports_from_an_http_source(settings, httpserver):
     settings.FX_RATES_SOURCE = httpserver.url_for("/rates.csv")
 
     result = fx_rates_refresh()
+    assert result is not None
 
     assert (result.rows_read, result.created) == (1, 1)
     assert table() == [("USD", "GBP", Decimal("0.76200000"), NOV_20, "Central bank")]

@@ -160,7 +160,7 @@ def test_risk_passes_on_board_for_fob_cfr_and_cif():
 
 def test_incoterms_are_frozen():
     with pytest.raises(AttributeError):
-        INCOTERMS["FOB"].mode = "any"
+        INCOTERMS["FOB"].mode = "any"  # type: ignore[misc]
 
 
 def test_choices_label_code_and_name():

@@ -22,7 +22,9 @@ class HSCodeSearchParamsSerializer(serializers.Serializer):
 
 
 class HSCodeSerializer(serializers.ModelSerializer):
-    parent = serializers.CharField(
+    # The code itself, read from the column: no query per row. (Field.parent is DRF's
+    # back-reference, which the serializer metaclass replaces; mypy cannot see that.)
+    parent = serializers.CharField(  # type: ignore[assignment]
         source="parent_id", allow_null=True, read_only=True, help_text="The parent code."
     )
 

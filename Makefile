@@ -53,7 +53,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: install
-	$(VENV)/bin/mypy marketplace listings orders payments
+	$(VENV)/bin/mypy marketplace $(wildcard listings orders payments)
 
 migrations-check: install
 	eval "$$($(PY) -m marketplace.devstack env --for test)" && export DATABASE_URL REDIS_URL && \
@@ -67,7 +67,7 @@ pytest: install browser
 	eval "$$($(PY) -m marketplace.devstack env --for test)" && export DATABASE_URL REDIS_URL && \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test: lint migrations-check deploy-check pytest
+test: lint typecheck migrations-check deploy-check pytest
 
 services: install
 	@$(PY) -m marketplace.devstack env --for test

@@ -61,11 +61,15 @@ def signup(request: HttpRequest) -> HttpResponse:
 def company_profile(request: HttpRequest) -> HttpResponse:
     membership = _active_membership(request)
     company = membership.company
-    if membership.role not in MANAGING_ROLES:
+    can_edit = membership.role in MANAGING_ROLES
+    if request.method == "POST" and not can_edit:
         raise PermissionDenied("Only the company's owners and admins may change its profile.")
     form = CompanyProfileForm.for_company(
         company, data=request.POST if request.method == "POST" else None
     )
+    if not can_edit:
+        for field in form.fields.values():
+            field.disabled = True
     if request.method == "POST" and form.is_valid():
         try:
             company = services.company_update(
@@ -85,7 +89,11 @@ def company_profile(request: HttpRequest) -> HttpResponse:
                     "You changed verified details, so the company needs to be verified again.",
                 )
             return redirect("accounts:company_profile")
-    return render(request, "accounts/company_profile.html", {"form": form, "company": company})
+    return render(
+        request,
+        "accounts/company_profile.html",
+        {"form": form, "company": company, "can_edit": can_edit},
+    )
 
 
 @login_required

@@ -78,11 +78,20 @@ def test_company_profile_with_an_eori_number_in_kenya_is_refused(client, owner):
     assert owner.company.eori_number == ""
 
 
-def test_company_profile_is_forbidden_to_staff_members(client):
-    membership = MembershipFactory(role=MembershipRole.STAFF)
+def test_company_profile_is_read_only_for_staff_members(client):
+    membership = MembershipFactory(role=MembershipRole.STAFF, company__legal_name="Harbour Imports")
     client.force_login(membership.user)
 
-    assert client.get(PROFILE_URL).status_code == 403
+    page = client.get(PROFILE_URL)
+    refused = client.post(PROFILE_URL, {"legal_name": "Taken Over Ltd"})
+
+    assert page.status_code == 200
+    assert page.context["can_edit"] is False
+    assert all(field.disabled for field in page.context["form"].fields.values())
+    assert "Save profile" not in page.content.decode()
+    assert refused.status_code == 403
+    membership.company.refresh_from_db()
+    assert membership.company.legal_name == "Harbour Imports"
 
 
 def test_company_profile_of_a_user_without_company_is_404(client):

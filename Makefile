@@ -53,7 +53,7 @@ format: install
 	$(VENV)/bin/ruff check --fix .
 
 typecheck: install
-	$(VENV)/bin/mypy marketplace $(wildcard listings orders payments)
+	$(VENV)/bin/mypy marketplace $(dir $(wildcard listings/__init__.py orders/__init__.py payments/__init__.py))
 
 migrations-check: install
 	eval "$$($(PY) -m marketplace.devstack env --for test)" && export DATABASE_URL REDIS_URL && \

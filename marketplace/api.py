@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("marketplace.accounts.api.urls")),
     path("", include("marketplace.trade.api.urls")),
+    path("", include("listings.api.urls")),
 ]

@@ -23,3 +23,13 @@ class InvalidTransition(Exception):
 
 class NotFound(Exception):
     """The object does not exist or is not visible to the acting company (404)."""
+
+
+class Conflict(Exception):
+    """The request clashes with the current state of another object (the API answers 409),
+    e.g. approving the listing of a seller that is not verified."""
+
+    def __init__(self, message: str, *, code: str = "conflict"):
+        super().__init__(message)
+        self.message = message
+        self.code = code

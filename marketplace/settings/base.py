@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "marketplace.core",
     "marketplace.trade",
     "marketplace.accounts",
+    "listings",
     "marketplace.demo",
 ]
 

@@ -1,0 +1,1 @@
+"""The catalogue: what sellers publish, admins moderate, and buyers search."""

@@ -204,6 +204,8 @@ class ModerationEvent(models.Model):
     to_status = models.CharField(max_length=16, choices=ListingStatus.choices)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Set once the seller has been emailed about this event, so a redelivered task sends nothing.
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["listing", "created_at", "id"]

@@ -19,6 +19,13 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+if settings.BENCH_VIEWS:
+    from listings import bench_views
+
+    urlpatterns += [
+        path("bench/listing/<int:pk>/", bench_views.listing_ceiling, name="bench-listing")
+    ]
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

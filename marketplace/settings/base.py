@@ -199,6 +199,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # Where FX rates are refreshed from: a CSV file (path or http(s) URL) in the import format.
 FX_RATES_SOURCE = env("FX_RATES_SOURCE", default="")
 
+# Mounts the bare views that bench/detail compares against (never in production).
+BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

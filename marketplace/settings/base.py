@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "marketplace.trade",
     "marketplace.accounts",
     "listings",
+    "orders",
     "marketplace.demo",
 ]
 
@@ -190,11 +191,21 @@ CELERY_BEAT_SCHEDULE_FILENAME = env(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(BASE_DIR / ".local" / "celerybeat-schedule")
 )
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "relay-outbox": {
+        "task": "marketplace.core.tasks.outbox_relay_task",
+        "schedule": 30.0,
+    },
     "refresh-fx-rates": {
         "task": "marketplace.trade.tasks.fx_rates_refresh_task",
         "schedule": crontab(minute=15, hour=6),
     },
 }
+
+# Orders: the platform's fee in basis points of the goods, how long an unpaid order stays open,
+# and how long a buyer has to inspect delivered goods before the order completes by itself.
+PLATFORM_FEE_BPS = env.int("PLATFORM_FEE_BPS", default=300)
+ORDER_PAYMENT_WINDOW_DAYS = env.int("ORDER_PAYMENT_WINDOW_DAYS", default=7)
+INSPECTION_WINDOW_DAYS = env.int("INSPECTION_WINDOW_DAYS", default=14)
 
 # Where FX rates are refreshed from: a CSV file (path or http(s) URL) in the import format.
 FX_RATES_SOURCE = env("FX_RATES_SOURCE", default="")

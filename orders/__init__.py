@@ -1,0 +1,1 @@
+"""Orders: cart, checkout into one order per seller, the order lifecycle, shipments, disputes."""

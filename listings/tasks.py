@@ -1,0 +1,17 @@
+"""Thin Celery tasks: take ids, call the service. Retries only for mail-server trouble."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from listings import services
+
+
+@shared_task(
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def listing_moderation_notify_task(*, event_id: int) -> bool:
+    return services.listing_moderation_notify(event_id=event_id)

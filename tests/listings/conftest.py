@@ -1,0 +1,39 @@
+import pytest
+
+from marketplace.demo.services import FX_RATES_SAMPLE_CSV
+from marketplace.trade.services import fx_rates_import
+from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.listings.factories import hs_code_ensure
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    """Uploaded photos land in a folder of their own per test."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def hs_codes(db):
+    """The built-in HS slice (731815 screws and bolts, 090111 coffee, 851712 phones, ...)."""
+    hs_code_ensure()
+
+
+@pytest.fixture
+def fx_rates(db):
+    """The sample FX rates (USD/EUR 0.8650, USD/JPY 155.20, USD/CNY 7.1100, ...)."""
+    fx_rates_import(path=FX_RATES_SAMPLE_CSV)
+
+
+@pytest.fixture
+def seller(db):
+    return CompanyFactory(seller=True, verified=True, legal_name="Ningbo Fasteners Co., Ltd.")
+
+
+@pytest.fixture
+def seller_user(seller):
+    return MembershipFactory(company=seller, user=UserFactory(email="owner@ningbo.test")).user
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(email="moderator@platform.test", is_staff=True)

@@ -210,6 +210,10 @@ INSPECTION_WINDOW_DAYS = env.int("INSPECTION_WINDOW_DAYS", default=14)
 # Where FX rates are refreshed from: a CSV file (path or http(s) URL) in the import format.
 FX_RATES_SOURCE = env("FX_RATES_SOURCE", default="")
 
+# Landed cost: the cargo insurance premium (basis points of the insured value, 110 % of CIF)
+# estimated under CIF and CIP when the seller has not given the insurance amount.
+INSURANCE_PREMIUM_BPS = env.int("INSURANCE_PREMIUM_BPS", default=30)
+
 # Mounts the bare views that bench/detail compares against (never in production).
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 

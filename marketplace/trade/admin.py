@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.html import format_html
 
-from marketplace.trade.models import FxRate, HSCode
+from marketplace.trade.models import CustomsRegime, DutyRate, FxRate, HSCode, ImportTax
 
 
 @admin.register(HSCode)
@@ -40,3 +41,90 @@ class FxRateAdmin(admin.ModelAdmin):
     date_hierarchy = "as_of"
     ordering = ["base", "quote", "-as_of"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+# Landed-cost rates. Sample rows (seeded, not yet checked against the tariff) carry a marker
+# in the list and a warning on the change form until an operator clears "sample".
+
+SAMPLE_WARNING = "Sample rate — check before use"
+
+
+class SampleMarkedAdmin(admin.ModelAdmin):
+    readonly_fields = ["created_at", "updated_at"]
+    actions = ["mark_checked"]
+
+    @admin.display(description="Checked?", ordering="is_sample")
+    def sample_marker(self, obj) -> str:
+        if obj.is_sample:
+            return format_html('<strong style="color:#a15c00">⚠ {}</strong>', SAMPLE_WARNING)
+        return "Checked"
+
+    @admin.action(description="Mark the selected rows as checked (no longer samples)")
+    def mark_checked(self, request, queryset) -> None:
+        count = queryset.filter(is_sample=True).update(is_sample=False)
+        self.message_user(request, f"{count} row(s) marked as checked.", messages.SUCCESS)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if request.method == "GET" and obj is not None and obj.is_sample:
+            self.message_user(
+                request,
+                f"{SAMPLE_WARNING}: this is a seeded sample value ({obj.source}). Check it "
+                "against the tariff in force, then untick “sample”.",
+                messages.WARNING,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(DutyRate)
+class DutyRateAdmin(SampleMarkedAdmin):
+    list_display = [
+        "destination",
+        "hs_prefix",
+        "rate",
+        "valid_from",
+        "sample_marker",
+        "source",
+    ]
+    list_filter = [("destination", admin.AllValuesFieldListFilter), "is_sample", "valid_from"]
+    search_fields = ["destination", "hs_prefix", "source"]
+    ordering = ["destination", "hs_prefix", "-valid_from"]
+    date_hierarchy = "valid_from"
+    list_per_page = 100
+
+
+@admin.register(ImportTax)
+class ImportTaxAdmin(SampleMarkedAdmin):
+    list_display = [
+        "destination",
+        "name",
+        "rate",
+        "duty_in_base",
+        "valid_from",
+        "sample_marker",
+        "source",
+    ]
+    list_filter = [("destination", admin.AllValuesFieldListFilter), "is_sample", "duty_in_base"]
+    search_fields = ["destination", "name", "source"]
+    ordering = ["destination", "-valid_from"]
+
+
+@admin.register(CustomsRegime)
+class CustomsRegimeAdmin(SampleMarkedAdmin):
+    list_display = [
+        "destination",
+        "customs_value_basis",
+        "duty_de_minimis",
+        "tax_de_minimis",
+        "de_minimis_currency",
+        "valid_from",
+        "sample_marker",
+        "source",
+    ]
+    list_filter = [
+        ("destination", admin.AllValuesFieldListFilter),
+        "customs_value_basis",
+        "is_sample",
+    ]
+    search_fields = ["destination", "source"]
+    ordering = ["destination", "-valid_from"]

@@ -1,13 +1,22 @@
 """Reads of the trade vocabulary. HS codes and FX rates are public reference data."""
 
 import re
+from datetime import date
 from decimal import Decimal
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from marketplace.core.exceptions import DomainError
-from marketplace.trade.models import FxRate, HSCode
+from marketplace.trade.countries import EU_MEMBER_STATES
+from marketplace.trade.models import (
+    EU_CUSTOMS_UNION,
+    CustomsRegime,
+    DutyRate,
+    FxRate,
+    HSCode,
+    ImportTax,
+)
 from marketplace.trade.money import Money, quantize
 
 _RATE_STEP = Decimal("0.00000001")
@@ -114,3 +123,60 @@ def convert(money: Money, to_currency: str) -> tuple[Money, FxRate]:
     if rate is None:
         raise FxRateUnavailable(money.currency, target)
     return Money(quantize(rate.apply(money.amount), target), target), rate
+
+
+# Landed-cost rates. A destination country is looked up first under its own code, then
+# under its customs union ("EU" for the member states), so that a national row overrides
+# the union's.
+
+
+def customs_territories(country: str) -> list[str]:
+    """Where the rules for ``country`` are kept, most specific first: ``["DE", "EU"]``."""
+    if country in EU_MEMBER_STATES:
+        return [country, EU_CUSTOMS_UNION]
+    return [country]
+
+
+def duty_rate_for(*, destination: str, hs_code: str, as_of: date) -> DutyRate | None:
+    """The duty rate for goods of ``hs_code`` entering ``destination`` on ``as_of``.
+
+    Among the rows in force that day (``valid_from`` not after ``as_of``), the country's own
+    rows win over its union's; then the longest HS prefix (6 over 4 over 2 digits); then the
+    latest ``valid_from``. ``None`` when no row matches.
+    """
+    territories = customs_territories(destination)
+    prefixes = {hs_code[:length] for length in (2, 4, 6) if len(hs_code) >= length}
+    candidates = DutyRate.objects.filter(
+        destination__in=territories, hs_prefix__in=prefixes, valid_from__lte=as_of
+    )
+    return min(
+        candidates,
+        key=lambda row: (
+            territories.index(row.destination),
+            -len(row.hs_prefix),
+            -row.valid_from.toordinal(),
+        ),
+        default=None,
+    )
+
+
+def _latest_for_territories[T: (ImportTax, CustomsRegime)](
+    model: type[T], *, destination: str, as_of: date
+) -> T | None:
+    territories = customs_territories(destination)
+    candidates = model.objects.filter(destination__in=territories, valid_from__lte=as_of)
+    return min(
+        candidates,
+        key=lambda row: (territories.index(row.destination), -row.valid_from.toordinal()),
+        default=None,
+    )
+
+
+def import_tax_for(*, destination: str, as_of: date) -> ImportTax | None:
+    """The import tax (VAT, GST) of ``destination`` in force on ``as_of``, else ``None``."""
+    return _latest_for_territories(ImportTax, destination=destination, as_of=as_of)
+
+
+def customs_regime_for(*, destination: str, as_of: date) -> CustomsRegime | None:
+    """The customs value basis and de minimis of ``destination`` on ``as_of``, else ``None``."""
+    return _latest_for_territories(CustomsRegime, destination=destination, as_of=as_of)

@@ -199,6 +199,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "marketplace.trade.tasks.fx_rates_refresh_task",
         "schedule": crontab(minute=15, hour=6),
     },
+    "expire-unpaid-orders": {"task": "orders.tasks.orders_expire_unpaid_task", "schedule": 3600.0},
+    "complete-inspected-orders": {
+        "task": "orders.tasks.orders_complete_after_inspection_task",
+        "schedule": 3600.0,
+    },
 }
 
 # Orders: the platform's fee in basis points of the goods, how long an unpaid order stays open,

@@ -1,0 +1,27 @@
+"""Thin Celery tasks: take ids, call the service. Retries only for mail-server trouble."""
+
+from smtplib import SMTPException
+
+from celery import shared_task
+
+from orders import services
+
+
+@shared_task(
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def order_event_notify_task(*, event_id: int) -> bool:
+    return services.order_event_notify(event_id=event_id)
+
+
+@shared_task
+def orders_expire_unpaid_task() -> int:
+    return services.orders_expire_unpaid()
+
+
+@shared_task
+def orders_complete_after_inspection_task() -> int:
+    return services.orders_complete_after_inspection()

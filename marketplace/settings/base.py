@@ -164,7 +164,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"TradePartyEnum": "marketplace.trade.incoterms.PARTY_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "TradePartyEnum": "marketplace.trade.incoterms.PARTY_CHOICES",
+        "CurrencyEnum": "marketplace.trade.currencies.CURRENCY_CHOICES",
+    },
 }
 
 # Celery

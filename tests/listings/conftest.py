@@ -3,7 +3,14 @@ import pytest
 from marketplace.demo.services import FX_RATES_SAMPLE_CSV
 from marketplace.trade.services import fx_rates_import
 from tests.factories import CompanyFactory, MembershipFactory, UserFactory
-from tests.listings.factories import hs_code_ensure
+from tests.listings.factories import categories_ensure, hs_code_ensure
+
+
+@pytest.fixture(autouse=True)
+def _categories(request):
+    """Tests with the database see the seeded categories, even after a flushing test ran."""
+    if "_django_db_helper" in request.fixturenames:
+        categories_ensure()
 
 
 @pytest.fixture(autouse=True)

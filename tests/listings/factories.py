@@ -8,11 +8,13 @@ tiers. HS codes come from the built-in fallback slice, loaded on demand by ``hs_
 ``image_upload()`` is a real image made in memory with Pillow.
 """
 
+import importlib
 import io
 from decimal import Decimal
 from typing import Any
 
 import factory
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
@@ -37,6 +39,14 @@ def hs_code_ensure(code: str = DEFAULT_HS_CODE) -> HSCode:
         hs_codes_seed_fallback()
         hs = HSCode.objects.get(code=code)
     return hs
+
+
+def categories_ensure() -> None:
+    """The seeded tree of migration 0002, back again if a transactional test flushed it."""
+    if Category.objects.exists():
+        return
+    seeded = importlib.import_module("listings.migrations.0002_seed_categories")
+    seeded.seed(django_apps, None)
 
 
 def category_leaf(slug: str = "machinery-tools-fasteners") -> Category:

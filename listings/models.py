@@ -212,3 +212,12 @@ class ModerationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.listing_id}: {self.from_status} → {self.to_status}"
+
+
+class PendingListing(Listing):
+    """The moderation queue in Django admin: listings pending review (a proxy, no table)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "listing pending review"
+        verbose_name_plural = "moderation queue"

@@ -742,11 +742,15 @@ def _transition(
     )
 
 
-def _lock_allowing(order: Order, target: str) -> Order:
+def _lock_allowing(order: Order, target: str, *, only_from: frozenset[str] | None = None) -> Order:
     """Lock the order and check that the table allows ``target`` before validating input,
-    so that a request on an order in the wrong state is a 409 whatever its body."""
+    so that a request on an order in the wrong state is a 409 whatever its body.
+
+    ``only_from`` narrows the table for a party's action (the buyer accepts only a delivered
+    order; completing a disputed one is the platform's decision)."""
     locked = lock(Order, order.pk)
-    if target not in ORDER_TRANSITIONS.get(locked.status, frozenset()):
+    allowed = target in ORDER_TRANSITIONS.get(locked.status, frozenset())
+    if not allowed or (only_from is not None and locked.status not in only_from):
         raise InvalidTransition(model="order", current=locked.status, target=target)
     return locked
 
@@ -1016,7 +1020,12 @@ def order_accept(*, order: Order, actor: User) -> Order:
     """delivered → completed (buyer accepts the goods); records ``order.completed``."""
     _require_party(order=order, actor=actor, party="buyer")
     with transaction.atomic(durable=True):
-        return _complete(order=order, actor=actor, note="Accepted by the buyer", now=timezone.now())
+        locked = _lock_allowing(
+            order, OrderStatus.COMPLETED, only_from=frozenset({OrderStatus.DELIVERED})
+        )
+        return _complete(
+            order=locked, actor=actor, note="Accepted by the buyer", now=timezone.now()
+        )
 
 
 def order_dispute_open(*, order: Order, actor: User, reason: str) -> Order:

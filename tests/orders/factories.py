@@ -230,3 +230,24 @@ class OrderEventFactory(factory.django.DjangoModelFactory):
     from_status = ""
     to_status = OrderStatus.PLACED
     note = ""
+
+
+def orders_state(*listings: Any) -> dict[str, Any]:
+    """What a refused request must leave untouched: order rows, events, shipments, disputes,
+    cart lines, outbox rows and the stock of ``listings``."""
+    from listings.models import Listing
+    from marketplace.core.models import OutboxEvent
+    from orders.models import CartLine, Dispute
+
+    return {
+        "orders": list(Order.objects.order_by("pk").values_list("pk", "status")),
+        "lines": OrderLine.objects.count(),
+        "events": OrderEvent.objects.count(),
+        "shipments": Shipment.objects.count(),
+        "disputes": Dispute.objects.count(),
+        "cart_lines": CartLine.objects.count(),
+        "outbox": OutboxEvent.objects.count(),
+        "stock": dict(
+            Listing.objects.filter(pk__in=[x.pk for x in listings]).values_list("pk", "stock")
+        ),
+    }

@@ -355,6 +355,8 @@ class SearchForm(forms.Form):
         self._errors = ErrorDict()
         self.cleaned_data = {}
         for field, messages in self._search_errors.items():
-            name = field if field in self.fields else NON_FIELD_ERRORS
-            self._errors.setdefault(name, self.error_class(field_id=name, renderer=self.renderer))
-            self._errors[name].extend(messages)
+            if field in self.fields:
+                name, errors = field, self.error_class(field_id=self[field].auto_id)
+            else:
+                name, errors = NON_FIELD_ERRORS, self.error_class(error_class="nonfield")
+            self._errors.setdefault(name, errors).extend(messages)

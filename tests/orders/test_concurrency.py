@@ -1,0 +1,115 @@
+"""Stock reservation under real concurrency: real threads, each with its own database
+connection and its own transactions, released together by a barrier."""
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.db.models import Sum
+
+from listings.models import Listing
+from orders.models import Order, OrderLine
+from orders.services import LineInput, order_place
+from tests.listings.factories import ListingFactory
+from tests.orders.factories import buyer_member, seller_member, ship_to
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def run_together(calls: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
+    """Run each call in a thread of its own, all released at the same moment; return
+    ("ok", result) or ("error", exception) per call, in order."""
+    barrier = threading.Barrier(len(calls))
+    outcomes: list[tuple[str, Any]] = [("pending", None)] * len(calls)
+
+    def worker(index: int, call: Callable[[], Any]) -> None:
+        try:
+            barrier.wait(timeout=30)
+            outcomes[index] = ("ok", call())
+        except Exception as exc:  # recorded and asserted by the test
+            outcomes[index] = ("error", exc)
+        finally:
+            connection.close()  # each thread has its own connection; close it
+
+    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads)
+    return outcomes
+
+
+def test_twenty_buyers_ordering_ten_each_of_a_hundred_never_oversell(monkeypatch):
+    monkeypatch.setattr("orders.services._notify_on_commit", lambda event: None)
+    seller, _ = seller_member()
+    listing = ListingFactory(
+        seller=seller,
+        published=True,
+        title="Hot item",
+        moq=10,
+        stock=100,
+        incoterms=["EXW"],
+        tiers=[(10, "5.0000")],
+    )
+    buyers = [buyer_member() for _ in range(20)]
+
+    def order_for(buyer, actor):
+        return lambda: order_place(
+            buyer=buyer,
+            actor=actor,
+            lines=[LineInput(listing_id=listing.pk, quantity=10)],
+            incoterm="EXW",
+            named_place="Ningbo",
+            ship_to=ship_to(country="KE"),
+        )
+
+    outcomes = run_together([order_for(buyer, actor) for buyer, actor in buyers])
+
+    succeeded = [value for kind, value in outcomes if kind == "ok"]
+    failed = [value for kind, value in outcomes if kind == "error"]
+    assert len(succeeded) == 10
+    assert len(failed) == 10
+    for error in failed:
+        assert isinstance(error, ValidationError), repr(error)
+        assert error.message_dict["lines"][0].startswith("Only ")
+        assert error.message_dict["lines"][0].endswith(
+            " of “Hot item” are in stock; you asked for 10."
+        )
+    assert Listing.objects.get(pk=listing.pk).stock == 0
+    assert Order.objects.filter(lines__listing=listing).count() == 10
+    assert OrderLine.objects.filter(listing=listing).aggregate(total=Sum("quantity")) == {
+        "total": 100
+    }
+    assert len({order.number for order in succeeded}) == 10
+
+
+def test_two_orders_locking_the_same_listings_in_opposite_line_order_do_not_deadlock(
+    monkeypatch,
+):
+    monkeypatch.setattr("orders.services._notify_on_commit", lambda event: None)
+    seller, _ = seller_member()
+    first = ListingFactory(seller=seller, published=True, moq=1, stock=1000, incoterms=["EXW"])
+    second = ListingFactory(seller=seller, published=True, moq=1, stock=1000, incoterms=["EXW"])
+    (buyer_a, actor_a), (buyer_b, actor_b) = buyer_member(), buyer_member()
+
+    def order(buyer, actor, listings):
+        return lambda: order_place(
+            buyer=buyer,
+            actor=actor,
+            lines=[LineInput(listing_id=x.pk, quantity=100) for x in listings],
+            incoterm="EXW",
+            named_place="Ningbo",
+            ship_to=ship_to(country="KE"),
+        )
+
+    for _ in range(5):  # several rounds: a lock-order bug would deadlock in one of them
+        outcomes = run_together(
+            [order(buyer_a, actor_a, [first, second]), order(buyer_b, actor_b, [second, first])]
+        )
+        assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
+    assert Listing.objects.get(pk=first.pk).stock == 0
+    assert Listing.objects.get(pk=second.pk).stock == 0

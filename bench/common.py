@@ -206,6 +206,7 @@ def machine() -> dict[str, object]:
     except OSError:
         pass
     return {
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
         "cpu": cpu,
         "memory_gb": mem_gb,

@@ -150,7 +150,7 @@ def main() -> None:
     if failures:
         print("\nNot measured:\n  " + "\n  ".join(failures))
 
-    explained = _explain(client, mix, results.get("api", {}))
+    explained = _explain(client, mix, results)
     path = common.write_json(
         "search",
         {
@@ -227,51 +227,54 @@ def _http_get(url: str, headers: dict) -> None:
             raise RuntimeError(f"HTTP {response.status} for {url}")
 
 
-def _explain(client, mix: dict[str, list[str]], api: dict[str, dict]) -> list[str]:
-    """EXPLAIN (ANALYZE, BUFFERS) every query of the slowest request of each kind that misses
-    the target, and of the slowest kind anyway."""
+def _explain(client, mix: dict[str, list[str]], results: dict[str, dict[str, dict]]) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) every query of the slowest request of: the slowest kind of
+    each surface, and every API kind that misses the target."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    if not api:
-        return []
-    slowest = max(api, key=lambda kind: api[kind]["p95_ms"])
-    kinds = {slowest} | {kind for kind, row in api.items() if row["p95_ms"] >= TARGET_P95_MS}
     written = []
-    for kind in sorted(kinds):
-        # The slowest variant of the kind, timed once more each.
-        timed = []
-        for variant in mix[kind]:
-            started = time.perf_counter()
-            client.get(f"/api/v1/listings/?{variant}")
-            timed.append((time.perf_counter() - started, variant))
-        seconds, variant = max(timed)
-        with CaptureQueriesContext(connection) as captured:
-            client.get(f"/api/v1/listings/?{variant}")
-        plans = []
-        with connection.cursor() as cur:
-            for query in captured.captured_queries:
-                sql = query["sql"]
-                if not sql.lstrip().upper().startswith("SELECT"):
-                    continue
-                cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) " + sql)
-                plan = "\n".join(row[0] for row in cur.fetchall())
-                execution = next(
-                    (line for line in plan.splitlines() if "Execution Time" in line), ""
-                )
-                took = float(execution.split(":")[1].split()[0]) if execution else 0.0
-                plans.append((took, sql, plan))
-        plans.sort(key=lambda item: -item[0])
-        lines = [
-            f"/api/v1/listings/?{variant}  ({seconds * 1000:.1f} ms in-process; p95 of the kind "
-            f"{api[kind]['p95_ms']} ms; {len(captured.captured_queries)} queries)",
-            "",
-        ]
-        for took, sql, plan in plans:
-            lines += [f"-- {took:.2f} ms", sql, "", plan, "", "-" * 100, ""]
-        path = common.OUT / f"explain-{kind}.txt"
-        path.write_text("\n".join(lines))
-        written.append(str(path.relative_to(common.REPO)))
+    for surface, kinds in results.items():
+        if not kinds:
+            continue
+        path, headers = SURFACES[surface]
+        chosen = {max(kinds, key=lambda kind: kinds[kind]["p95_ms"])}
+        if surface == "api":
+            chosen |= {kind for kind, row in kinds.items() if row["p95_ms"] >= TARGET_P95_MS}
+        for kind in sorted(chosen):
+            timed = []
+            for variant in mix[kind]:
+                started = time.perf_counter()
+                client.get(f"{path}?{variant}", **headers)
+                timed.append((time.perf_counter() - started, variant))
+            seconds, variant = max(timed)
+            with CaptureQueriesContext(connection) as captured:
+                client.get(f"{path}?{variant}", **headers)
+            plans = []
+            with connection.cursor() as cur:
+                for query in captured.captured_queries:
+                    sql = query["sql"]
+                    if not sql.lstrip().upper().startswith("SELECT"):
+                        continue
+                    cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) " + sql)
+                    plan = "\n".join(row[0] for row in cur.fetchall())
+                    execution = next(
+                        (line for line in plan.splitlines() if "Execution Time" in line), ""
+                    )
+                    took = float(execution.split(":")[1].split()[0]) if execution else 0.0
+                    plans.append((took, sql, plan))
+            plans.sort(key=lambda item: -item[0])
+            lines = [
+                f"{surface}: {path}?{variant}  ({seconds * 1000:.1f} ms in-process; p95 of the "
+                f"kind {kinds[kind]['p95_ms']} ms; {len(captured.captured_queries)} queries; "
+                f"database time {sum(p[0] for p in plans):.1f} ms)",
+                "",
+            ]
+            for took, sql, plan in plans:
+                lines += [f"-- {took:.2f} ms", sql, "", plan, "", "-" * 100, ""]
+            out = common.OUT / f"explain-{surface}-{kind}.txt"
+            out.write_text("\n".join(lines))
+            written.append(str(out.relative_to(common.REPO)))
     return written
 
 

@@ -171,13 +171,11 @@ def _filtered(params: ListingSearchParams) -> QuerySet[Listing]:
     queryset = Listing.objects.filter(status=ListingStatus.PUBLISHED)
     if params.category is not None:
         # The category and what sits below it (the tree is seeded two levels deep; a third
-        # level is allowed).
+        # level is allowed). Ids rather than a join, so that the facets GIN index can use them.
         category = params.category
-        queryset = queryset.filter(
-            Q(category=category)
-            | Q(category__parent=category)
-            | Q(category__parent__parent=category)
-        )
+        within = Q(pk=category.pk) | Q(parent=category) | Q(parent__parent=category)
+        ids = list(Category.objects.filter(within).values_list("pk", flat=True))
+        queryset = queryset.filter(category_id__in=ids)
     if params.origin:
         queryset = queryset.filter(origin_country=params.origin)
     if params.incoterm:

@@ -27,7 +27,8 @@ from django.contrib.postgres.search import (
     TrigramStrictWordSimilarity,
 )
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, F, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.fields import CharField
 from django_countries import countries
 
@@ -221,6 +222,13 @@ def _with_relations(queryset: QuerySet[Listing]) -> QuerySet[Listing]:
     )
 
 
+def _listings_with_ids(ids: list[int]) -> QuerySet[Listing]:
+    # One array parameter (``id = ANY(%s)``) instead of IN with 500 parameters, which Django
+    # takes ~2 ms per query to build.
+    any_of = RawSQL('"listings_listing"."id" = ANY(%s)', (ids,), output_field=BooleanField())
+    return Listing.objects.filter(any_of)
+
+
 def _fewer_than(queryset: QuerySet[Listing], n: int) -> bool:
     return len(queryset.order_by().values_list("pk", flat=True)[:n]) < n
 
@@ -250,7 +258,7 @@ def listing_search(*, params: ListingSearchParams) -> QuerySet[Listing]:
             return _with_relations(matched.order_by(*_ORDER_BY[ordering]))
         # A typo: the similar titles are many and costly to test, so take the newest ones.
         window = _newest_ids(queryset.filter(_words_or_similar_title(params.q)))
-        in_order = Listing.objects.filter(pk__in=window).order_by(*_ORDER_BY[ordering])
+        in_order = _listings_with_ids(window).order_by(*_ORDER_BY[ordering])
         return _with_relations(in_order)
     window = _newest_ids(queryset.filter(_words(params.q)))
     if plain and len(window) < TYPO_FALLBACK_BELOW:
@@ -260,9 +268,7 @@ def listing_search(*, params: ListingSearchParams) -> QuerySet[Listing]:
         similarity = TrigramStrictWordSimilarity(Value(params.q, output_field=CharField()), "title")
         rank = rank + similarity
     ranked = (
-        Listing.objects.filter(pk__in=window)
-        .annotate(rank=rank)
-        .order_by("-rank", "-published_at", "-pk")
+        _listings_with_ids(window).annotate(rank=rank).order_by("-rank", "-published_at", "-pk")
     )
     return _with_relations(ranked)
 
@@ -284,7 +290,7 @@ def listing_search_facets(*, params: ListingSearchParams) -> dict[str, Any]:
     """
     results = listing_search(params=params)
     ids = list(results.order_by().values_list("pk", flat=True)[:SEARCH_RESULT_LIMIT])
-    base = Listing.objects.filter(pk__in=ids)
+    base = _listings_with_ids(ids)
     per_category = dict(
         base.values_list("category_id").annotate(n=Count("pk")).values_list("category_id", "n")
     )

@@ -1,4 +1,7 @@
+import importlib
+
 import pytest
+from django.apps import apps
 
 from marketplace.demo.services import FX_RATES_SAMPLE_CSV
 from marketplace.trade.services import fx_rates_import
@@ -9,8 +12,15 @@ from tests.orders.factories import buyer_member, seller_member
 
 @pytest.fixture
 def fx_rates(db):
-    """The sample FX rates (USD/EUR 0.8650, ...): the EU de minimis is in EUR."""
+    """The sample FX rates (USD/EUR 0.8650, ...): the EU de minimis is in EUR; and the sample
+    duty rates, import taxes and customs regimes of trade migration 0003, put back if a
+    transactional test elsewhere flushed them."""
     fx_rates_import(path=FX_RATES_SAMPLE_CSV)
+    if not apps.get_model("trade", "DutyRate").objects.exists():
+        samples = importlib.import_module(
+            "marketplace.trade.migrations.0003_sample_landed_cost_rates"
+        )
+        samples.load_samples(apps, None)
 
 
 @pytest.fixture

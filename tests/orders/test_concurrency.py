@@ -16,7 +16,8 @@ from orders.services import LineInput, order_place
 from tests.listings.factories import ListingFactory
 from tests.orders.factories import buyer_member, seller_member, ship_to
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# serialized_rollback puts back the rows the migrations seeded once the test has flushed.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def run_together(calls: list[Callable[[], Any]]) -> list[tuple[str, Any]]:

@@ -130,7 +130,7 @@ def test_order_place_exactly_at_the_moq_and_the_whole_stock_is_accepted(buyer, b
     assert Listing.objects.get(pk=listing.pk).stock == 0
 
 
-def test_order_place_in_jpy_has_whole_yen_amounts(buyer, buyer_user, seller):
+def test_order_place_in_jpy_has_whole_yen_amounts(buyer, buyer_user, seller, fx_rates):
     listing = ListingFactory(
         seller=seller, published=True, currency="JPY", moq=10, tiers=[(10, "150.0000")]
     )

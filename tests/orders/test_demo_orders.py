@@ -1,0 +1,90 @@
+import pytest
+from django.db.models import Sum
+
+from listings.models import Listing
+from marketplace.demo.orders import (
+    COLOGNE_BUYER_SLUG,
+    HANGZHOU_SELLER_SLUG,
+    NAIROBI_BUYER_SLUG,
+    OSAKA_SELLER_SLUG,
+    demo_orders_seed,
+)
+from orders.models import Order, OrderLine
+from tests.factories import CompanyFactory, MembershipFactory
+from tests.listings.factories import ListingFactory
+
+
+@pytest.fixture
+def demo_parties(fx_rates):
+    buyers = {
+        COLOGNE_BUYER_SLUG: CompanyFactory(
+            slug=COLOGNE_BUYER_SLUG, buyer=True, legal_name="Rheinland Import GmbH", country="DE"
+        ),
+        NAIROBI_BUYER_SLUG: CompanyFactory(
+            slug=NAIROBI_BUYER_SLUG, buyer=True, country="KE", city="Nairobi"
+        ),
+    }
+    sellers = {
+        HANGZHOU_SELLER_SLUG: CompanyFactory(
+            slug=HANGZHOU_SELLER_SLUG, seller=True, verified=True, country="CN"
+        ),
+        OSAKA_SELLER_SLUG: CompanyFactory(
+            slug=OSAKA_SELLER_SLUG, seller=True, verified=True, country="JP"
+        ),
+    }
+    for company in [*buyers.values(), *sellers.values()]:
+        MembershipFactory(company=company)
+    for _ in range(5):
+        ListingFactory(
+            seller=sellers[HANGZHOU_SELLER_SLUG], published=True, incoterms=["FOB", "CIF"]
+        )
+    for _ in range(2):
+        ListingFactory(
+            seller=sellers[OSAKA_SELLER_SLUG],
+            published=True,
+            currency="JPY",
+            incoterms=["CIF"],
+            tiers=[(100, "480"), (1000, "450")],
+        )
+    return buyers, sellers
+
+
+def test_demo_orders_seed_places_one_order_per_state_through_the_services(demo_parties):
+    created = demo_orders_seed()
+    assert created == {
+        "placed": 1,
+        "confirmed": 1,
+        "paid": 1,
+        "shipped": 1,
+        "delivered": 1,
+        "completed": 1,
+        "cancelled": 1,
+    }
+    by_reference = {o.buyer_reference: o for o in Order.objects.all()}
+    paid_cif = by_reference["DEMO-PO-1003"]  # Osaka, CIF only: freight and insurance quoted
+    assert (paid_cif.status, paid_cif.currency, paid_cif.incoterm, paid_cif.named_place) == (
+        "paid",
+        "JPY",
+        "CIF",
+        "Hamburg",
+    )
+    assert (paid_cif.freight_minor, paid_cif.insurance_minor) == (98000, 1500)
+    assert by_reference["DEMO-PO-2001"].shipment.carrier == "Maersk Line"
+    assert by_reference["DEMO-PO-1004"].events.count() == 6
+    # Stock was reserved for every order but the cancelled one.
+    reserved = OrderLine.objects.exclude(order__status="cancelled").aggregate(q=Sum("quantity"))
+    assert Listing.objects.aggregate(s=Sum("stock"))["s"] == 7 * 10_000 - reserved["q"]
+
+
+def test_demo_orders_seed_twice_adds_nothing(demo_parties):
+    demo_orders_seed()
+    orders = list(Order.objects.order_by("pk").values_list("pk", "status"))
+    assert demo_orders_seed() == {}
+    assert list(Order.objects.order_by("pk").values_list("pk", "status")) == orders
+
+
+def test_demo_orders_seed_without_published_listings_skips(db):
+    CompanyFactory(slug=COLOGNE_BUYER_SLUG, buyer=True)
+    CompanyFactory(slug=HANGZHOU_SELLER_SLUG, seller=True)
+    assert demo_orders_seed() == {}
+    assert not Order.objects.exists()

@@ -623,8 +623,11 @@ def listing_submit(*, listing: Listing, actor: User) -> Listing:
     return locked
 
 
-def listing_approve(*, listing: Listing, actor: User) -> Listing:
-    """Publish a listing under review; only a verified seller's listing can be published."""
+def listing_approve(*, listing: Listing, actor: User, notify_seller: bool = True) -> Listing:
+    """Publish a listing under review; only a verified seller's listing can be published.
+
+    ``notify_seller=False`` (the demo seed) records the event as already notified: no email.
+    """
     _require_platform_staff(actor=actor)
     with transaction.atomic(durable=True):
         current = lock(Listing, listing.pk)
@@ -640,12 +643,15 @@ def listing_approve(*, listing: Listing, actor: User) -> Listing:
             actor=actor,
             extra_fields={"published_at": timezone.now(), "rejection_reason": ""},
         )
-        _moderation_notify_on_commit(event=event)
+        _moderation_notify_on_commit(event=event, notify_seller=notify_seller)
     return locked
 
 
-def listing_reject(*, listing: Listing, actor: User, reason: str) -> Listing:
-    """Refuse a listing under review with a reason the seller will read."""
+def listing_reject(
+    *, listing: Listing, actor: User, reason: str, notify_seller: bool = True
+) -> Listing:
+    """Refuse a listing under review with a reason the seller will read (by email, unless
+    ``notify_seller=False``)."""
     _require_platform_staff(actor=actor)
     reason = (reason or "").strip()
     if not reason:
@@ -660,7 +666,7 @@ def listing_reject(*, listing: Listing, actor: User, reason: str) -> Listing:
             note=reason,
             extra_fields={"rejection_reason": reason},
         )
-        _moderation_notify_on_commit(event=event)
+        _moderation_notify_on_commit(event=event, notify_seller=notify_seller)
     return locked
 
 
@@ -772,9 +778,13 @@ def listing_image_remove(*, image: ListingImage, actor: User) -> None:
 # --- notifications --------------------------------------------------------------------
 
 
-def _moderation_notify_on_commit(*, event: ModerationEvent) -> None:
+def _moderation_notify_on_commit(*, event: ModerationEvent, notify_seller: bool) -> None:
     from listings.tasks import listing_moderation_notify_task
 
+    if not notify_seller:
+        event.notified_at = timezone.now()
+        event.save(update_fields=["notified_at"])
+        return
     transaction.on_commit(partial(listing_moderation_notify_task.delay, event_id=event.pk))
 
 

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from marketplace.accounts.enums import MembershipRole, VerificationStatus
 from marketplace.accounts.models import Company, Membership, User
+from marketplace.demo.listings import ListingSeedReport, demo_listings_seed
+from marketplace.demo.orders import demo_orders_seed
 from marketplace.trade.models import FxRate, HSCode
 from marketplace.trade.services import (
     ImportResult,
@@ -226,10 +228,12 @@ class SeedReport:
     fx_rate_count: int = 0
     logins: tuple[DemoLogin, ...] = DEMO_LOGINS
     password: str = DEMO_PASSWORD
+    listings: ListingSeedReport | None = None
 
 
 def demo_seed() -> SeedReport:
-    """Load HS codes and FX rates, then create or reset the demo logins and companies.
+    """Load HS codes and FX rates, create or reset the demo logins and companies, then add the
+    demo catalogue (listings with generated photos; see ``marketplace.demo.listings``).
 
     The trade imports are services with their own durable transactions, so they run
     first, one after the other; the demo parties (and what later builds on them) are
@@ -240,14 +244,23 @@ def demo_seed() -> SeedReport:
     _hs_codes_load(report=report)
     report.fx_rates = fx_rates_import(path=FX_RATES_SAMPLE_CSV)
     report.fx_rate_count = FxRate.objects.count()
+    sellers: dict[str, tuple[User, Company]] = {}
+    moderator: User | None = None
     with transaction.atomic(durable=True):
         companies = {spec.slug: _company_put(spec=spec, report=report) for spec in DEMO_COMPANIES}
         for login in DEMO_LOGINS:
             user = _user_put(login=login, report=report)
+            if login.is_superuser and moderator is None:
+                moderator = user
             if login.company is not None:
-                _owner_membership_put(
-                    user=user, company=companies[login.company.slug], report=report
-                )
+                company = companies[login.company.slug]
+                _owner_membership_put(user=user, company=company, report=report)
+                if login.company.sells:
+                    sellers[login.email] = (user, company)
+    # The listing services own their transactions, so the catalogue is seeded after the parties.
+    assert moderator is not None
+    report.listings = demo_listings_seed(sellers=sellers, moderator=moderator)
+    demo_orders_seed()  # orders in every state, placed through the order services
     return report
 
 

@@ -5,7 +5,8 @@ from marketplace.demo.services import SeedReport, demo_seed
 
 class Command(BaseCommand):
     help = (
-        "Load the demo logins and companies, the HS 2022 codes and sample FX rates. "
+        "Load the demo logins and companies, the HS 2022 codes, sample FX rates and the demo "
+        "catalogue (listings with generated photos). "
         "Safe to run again: it creates nothing twice and resets the demo passwords."
     )
 
@@ -26,7 +27,15 @@ class Command(BaseCommand):
         fx = f"FX rates: {report.fx_rate_count} in the table"
         if report.fx_rates is not None:
             fx += f"; {report.fx_rates.summary()}"
-        return f"Demo data: {counts}.\n{hs}.\n{fx}.\n\n"
+        listings = "Listings: none"
+        if report.listings is not None:
+            made = ", ".join(
+                f"{n} {status}" for status, n in sorted(report.listings.created.items())
+            )
+            listings = (
+                f"Listings: {made or 'none'} created, {report.listings.unchanged} already there"
+            )
+        return f"Demo data: {counts}.\n{hs}.\n{fx}.\n{listings}.\n\n"
 
     def _logins_table(self, report: SeedReport) -> str:
         rows = [("Email", "Password", "Who")]

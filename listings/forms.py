@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from decimal import Decimal
+from itertools import pairwise
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -89,11 +90,6 @@ class MultipleImageField(forms.FileField):
         return cleaned
 
 
-class ListingImageChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj: ListingImage) -> str:  # type: ignore[override]
-        return f"Remove image {obj.position + 1}"
-
-
 class ListingForm(forms.Form):
     title = forms.CharField(
         label="Title",
@@ -172,7 +168,7 @@ class ListingForm(forms.Form):
         required=False,
         help_text="JPEG, PNG or WebP, up to 5 MB and 8,000 pixels a side; several at once.",
     )
-    remove_images = ListingImageChoiceField(
+    remove_images = forms.ModelMultipleChoiceField(
         label="Current images",
         queryset=ListingImage.objects.none(),
         required=False,
@@ -274,7 +270,7 @@ class BasePriceTierFormSet(forms.BaseFormSet):
         return [
             form
             for form in self.forms
-            if not self._should_delete_form(form)
+            if not self._should_delete_form(form)  # type: ignore[attr-defined]
             and form.cleaned_data.get("min_quantity") is not None
             and form.cleaned_data.get("unit_price") is not None
         ]
@@ -282,8 +278,20 @@ class BasePriceTierFormSet(forms.BaseFormSet):
     def clean(self) -> None:
         if any(self.errors):
             return
-        if not self._filled_forms():
+        tiers = self.tiers()
+        if not tiers:
             raise ValidationError("Add at least one price tier.", code="too_few_forms")
+        # A pre-check so that the order is reported with the other mistakes; the service
+        # checks the full rules (first break at the MOQ, decimals) again.
+        problems = []
+        quantities = [quantity for quantity, _ in tiers]
+        prices = [price for _, price in tiers]
+        if any(later <= earlier for earlier, later in pairwise(quantities)):
+            problems.append("List the tiers from the smallest quantity up; each must be larger.")
+        if any(later > earlier for earlier, later in pairwise(prices)):
+            problems.append("A larger quantity cannot have a higher unit price.")
+        if problems:
+            raise ValidationError(problems, code="tier_order")
 
     def tiers(self) -> list[tuple[int, Decimal]]:
         """The filled rows, in the order the seller typed them (the service checks the order)."""
@@ -313,8 +321,8 @@ class SearchForm(forms.Form):
         widget=forms.SearchInput(
             attrs={"placeholder": "e.g. hex bolts, green coffee, -zinc", "autocomplete": "off"}
         ),
-        help_text='Words match in any order and small typos are forgiven; "a phrase" matches '
-        "exactly, -word leaves a word out, or gives alternatives.",
+        help_text="Words match in any order and small typos are forgiven. "
+        'Use "quotes" for an exact phrase, -word to leave a word out, and "or" between alternatives.',
     )
     origin = forms.ChoiceField(label="Country of origin", required=False, choices=())
     incoterm = forms.ChoiceField(label="Incoterm", required=False, choices=())

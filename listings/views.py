@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from functools import wraps
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -30,7 +31,11 @@ from listings.search import (
     listing_search_facets,
     parse_search_params,
 )
-from listings.templatetags.listing_tags import format_unit_price, incoterm_name
+from listings.templatetags.listing_tags import (
+    format_indicative_price,
+    format_unit_price,
+    incoterm_name,
+)
 from marketplace.accounts.models import Company
 from marketplace.core.exceptions import Conflict, InvalidTransition, NotFound
 from marketplace.trade.models import FxRate
@@ -102,7 +107,7 @@ class IndicativePrices:
         rate = self.rate(from_currency)
         if rate is None or amount is None or self.currency is None:
             return None
-        return format_unit_price(rate.apply(amount), self.currency)
+        return format_indicative_price(rate.apply(amount), self.currency)
 
 
 def _viewer_currency(request: HttpRequest) -> str | None:
@@ -184,10 +189,12 @@ def listing_edit(request: HttpRequest, company: Company, pk: int | None = None) 
         return redirect("listings:my_listings")
     tree = list(selectors.category_tree())
     images = list(listing.images.all()) if listing else []
-    form_kwargs = {"categories": tree, "listing": listing, "images": images}
+
+    def listing_form(*args: Any, **kwargs: Any) -> ListingForm:
+        return ListingForm(*args, categories=tree, listing=listing, images=images, **kwargs)
 
     if request.method == "POST":
-        form = ListingForm(request.POST, request.FILES, **form_kwargs)
+        form = listing_form(request.POST, request.FILES)
         tiers = PriceTierFormSet(request.POST, prefix="tiers")
         if form.is_valid() and tiers.is_valid():
             saved = _listing_save(request, company, form, tiers, tree, listing)
@@ -199,7 +206,7 @@ def listing_edit(request: HttpRequest, company: Company, pk: int | None = None) 
                 )
     else:
         if listing is not None:
-            form = ListingForm(initial=ListingForm.initial_for(listing), **form_kwargs)
+            form = listing_form(initial=ListingForm.initial_for(listing))
             tiers = PriceTierFormSet(
                 prefix="tiers",
                 initial=[
@@ -208,7 +215,7 @@ def listing_edit(request: HttpRequest, company: Company, pk: int | None = None) 
                 ],
             )
         else:
-            form = ListingForm(initial={"currency": company.default_currency}, **form_kwargs)
+            form = listing_form(initial={"currency": company.default_currency})
             tiers = PriceTierFormSet(prefix="tiers")
 
     events = selectors.listing_events(listing=listing) if listing is not None else []
@@ -332,7 +339,7 @@ class _CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return listing_search_count(self.object_list)
+        return listing_search_count(self.object_list)  # type: ignore[arg-type]
 
 
 def _search_params(request: HttpRequest) -> tuple[ListingSearchParams, dict[str, list[str]]]:
@@ -402,7 +409,7 @@ def search(request: HttpRequest) -> HttpResponse:
     prices = IndicativePrices(_viewer_currency(request))
     results = list(page.object_list)
     for listing in results:
-        listing.indicative_price_from = prices.price(listing.price_min, listing.currency)  # type: ignore[attr-defined]
+        listing.indicative_price_from = prices.price(listing.price_min, listing.currency)
     facets = listing_search_facets(params=params)
     origins = [(row["code"], f"{row['name']} ({row['count']})") for row in facets["origins"]]
     if params.origin and params.origin not in {code for code, _ in origins}:
@@ -456,7 +463,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         listing = selectors.listing_get_visible(
             listing_id=pk,
             user=request.user,  # type: ignore[arg-type]
-            company=company,  # type: ignore[arg-type]
+            company=company,
         )
     except NotFound:
         raise Http404("No such listing.") from None
@@ -497,7 +504,7 @@ def storefront(request: HttpRequest, slug: str) -> HttpResponse:
     prices = IndicativePrices(_viewer_currency(request))
     results = list(page.object_list)
     for listing in results:
-        listing.indicative_price_from = prices.price(listing.price_min, listing.currency)  # type: ignore[attr-defined]
+        listing.indicative_price_from = prices.price(listing.price_min, listing.currency)
     return render(
         request,
         "listings/storefront.html",

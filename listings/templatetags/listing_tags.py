@@ -4,10 +4,10 @@ from decimal import Decimal
 
 from django import template
 
-from listings.enums import ListingStatus
+from listings.enums import ListingStatus, UnitOfSale
 from marketplace.trade.currencies import CURRENCIES
 from marketplace.trade.incoterms import INCOTERMS
-from marketplace.trade.money import quantize_unit_price
+from marketplace.trade.money import Money, quantize, quantize_unit_price
 
 register = template.Library()
 
@@ -31,9 +31,36 @@ def format_unit_price(amount: Decimal | None, currency: str) -> str:
     return f"{currency} {price:,.{decimals}f}"
 
 
+def format_indicative_price(amount: Decimal, currency: str) -> str:
+    """A converted unit price: to the currency's minor unit from 1 up, to 4 decimals below."""
+    if abs(amount) >= 1:
+        return str(Money(quantize(amount, currency), currency))
+    return format_unit_price(amount, currency)
+
+
 @register.filter
 def unit_price(amount: Decimal | None, currency: str) -> str:
     return format_unit_price(amount, currency)
+
+
+@register.filter
+def trim_decimal(value: Decimal | None) -> str:
+    """``11.200`` → ``11.2``, ``40.0`` → ``40``: measures without padding zeros."""
+    if value is None:
+        return ""
+    text = f"{Decimal(value).normalize():f}"
+    return text
+
+
+@register.filter
+def quantity(amount: int | None, unit: str) -> str:
+    """``1,000 pieces``, ``1 piece``, ``5 dozen``, ``3 boxes``, ``250 kg``-style units named in full."""
+    if amount is None:
+        return ""
+    label = str(UnitOfSale(unit).label).lower() if unit in UnitOfSale.values else unit
+    if amount != 1 and unit != UnitOfSale.DOZEN:
+        label = f"{label}es" if label.endswith(("x", "s", "ch", "sh")) else f"{label}s"
+    return f"{amount:,} {label}"
 
 
 @register.filter

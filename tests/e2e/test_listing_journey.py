@@ -120,7 +120,7 @@ def test_seller_lists_admin_approves_buyer_finds_it_by_a_typo(
         shopper.get_by_role("heading", name="Stainless steel hex bolts M8 x 40, A2-70")
     ).to_be_visible()
     tiers = shopper.get_by_role("table").filter(has_text="Quantity from")
-    expect(tiers).to_contain_text("1000 piece")
+    expect(tiers).to_contain_text("1,000 pieces")
     expect(tiers).to_contain_text("USD 0.0350")
     expect(tiers).to_contain_text("USD 0.0310")
     expect(tiers).to_contain_text("≈ EUR 0.0303")

@@ -69,7 +69,7 @@ def test_the_catalogue_shows_published_listings_as_cards(client, catalogue):
     assert "Secret prototype bolts" not in content
     assert "<strong>USD 0.0310</strong>" in content
     assert "<strong>JPY 1,200</strong>" in content
-    assert "<dd>50 piece</dd>" in content
+    assert "<dd>50 pieces</dd>" in content
     assert "<dd>Vietnam</dd>" in content
     assert (
         f'href="{reverse("listings:storefront", args=["lotus"])}">Lotus Ceramics JSC</a>' in content
@@ -260,9 +260,9 @@ def test_the_detail_page_shows_everything_a_buyer_needs(client, catalogue):
     assert response.status_code == 200
     content = response.content.decode()
     assert "<h1>Stainless steel hex bolts M8</h1>" in content
-    assert '<td>1000 piece</td>\n            <td class="num">USD 0.0350</td>' in content
+    assert '<td>1,000 pieces</td>\n            <td class="num">USD 0.0350</td>' in content
     assert '<td class="num">USD 0.0310</td>' in content
-    assert "<dd>1000 piece</dd>" in content  # MOQ
+    assert "<dd>1,000 pieces</dd>" in content  # MOQ
     assert "<dd>14 days</dd>" in content
     assert "EXW</abbr> — Ex Works" in content and "FOB</abbr> — Free On Board" in content
     assert "Ships from</dt><dd>Ningbo, China</dd>" in content
@@ -298,9 +298,10 @@ def test_the_detail_page_shows_indicative_prices_with_the_rate_and_its_date(
 
     assert '<td class="num">JPY 1,500</td>' in content
     assert '<td class="num">JPY 1,200</td>' in content
-    assert 'In EUR <span class="muted">(indicative)</span>' in content
-    # JPY 1,200 ÷ 155.20 × 0.8650 = EUR 6.6881
-    assert '<td class="num indicative">≈ EUR 6.6881</td>' in content
+    assert '≈ EUR<span class="visually-hidden"> (indicative)</span></th>' in content
+    # JPY 1,200 ÷ 155.20 × 0.8650 = EUR 6.688…: EUR 6.69 (a price of 1 or more to the cent)
+    assert '<td class="num indicative">≈ EUR 6.69</td>' in content
+    assert "≈ EUR: indicative prices at the rate 1 JPY = " in content
     assert 'as of <time datetime="2026-11-20">20 Nov 2026</time>' in content
     assert "You pay in JPY." in content
 

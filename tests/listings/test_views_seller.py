@@ -145,9 +145,10 @@ def test_my_listings_shows_each_listing_with_status_price_and_rejection_reason(
     content = response.content.decode()
     assert "Hex bolts M8" in content and "Tea bowls" in content
     assert "Someone else&#x27;s bolts" not in content and "Someone else's bolts" not in content
-    assert '<td class="num">USD 0.0350</td>' in content
-    assert '<td class="num">JPY 1,200</td>' in content
-    assert '<td class="num">1000 piece</td>' in content
+    assert '<td class="num" data-label="Price from">USD 0.0350</td>' in content
+    assert '<td class="num" data-label="Price from">JPY 1,200</td>' in content
+    assert '<td class="num" data-label="MOQ">1,000 pieces</td>' in content
+    assert '<td class="num" data-label="Stock">250,000 pieces</td>' in content
     assert '<span class="badge badge-danger">Rejected</span>' in content
     assert '<span class="badge badge-muted">Draft</span>' in content
     assert "<strong>Rejected:</strong> The photos show another product." in content
@@ -338,7 +339,29 @@ def test_tiers_out_of_order_are_shown_above_the_tier_table_and_nothing_is_saved(
     content = response.content.decode()
     tier_errors = content.split('id="tiers-errors"')[1].split("</div>")[0]
     assert 'class="errorlist nonform"' in tier_errors
+    assert "List the tiers from the smallest quantity up; each must be larger." in tier_errors
     assert "Nothing was saved." in content
+    assert Listing.objects.count() == 0
+    assert PriceTier.objects.count() == 0
+
+
+def test_a_rising_price_is_refused_and_nothing_is_saved(seller_client, hs_codes):
+    response = seller_client.post(
+        reverse("listings:create"), form_data(**{"tiers-1-unit_price": "0.0400"})
+    )
+
+    assert "A larger quantity cannot have a higher unit price." in response.content.decode()
+    assert Listing.objects.count() == 0
+
+
+def test_a_first_break_other_than_the_moq_is_refused_by_the_service_above_the_tiers(
+    seller_client, hs_codes
+):
+    response = seller_client.post(reverse("listings:create"), form_data(moq="500"))
+
+    content = response.content.decode()
+    tier_errors = content.split('id="tiers-errors"')[1].split("</div>")[0]
+    assert "500" in tier_errors
     assert Listing.objects.count() == 0
     assert PriceTier.objects.count() == 0
 

@@ -1,0 +1,64 @@
+"""How listing pages write prices, quantities and measures."""
+
+from decimal import Decimal
+
+import pytest
+
+from listings.templatetags.listing_tags import (
+    format_indicative_price,
+    format_unit_price,
+    quantity,
+    trim_decimal,
+)
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        ("0.035", "USD", "USD 0.0350"),
+        ("12.5", "USD", "USD 12.50"),
+        ("1200", "JPY", "JPY 1,200"),
+        ("1200.5", "JPY", "JPY 1,200.5000"),
+        ("1.234", "KWD", "KWD 1.234"),
+        ("1.2345", "KWD", "KWD 1.2345"),
+        ("1234567.8", "EUR", "EUR 1,234,567.80"),
+    ],
+)
+def test_unit_prices_use_the_currency_decimals_or_four_when_needed(amount, currency, expected):
+    assert format_unit_price(Decimal(amount), currency) == expected
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "expected"),
+    [
+        ("6.68814", "EUR", "EUR 6.69"),
+        ("0.030275", "EUR", "EUR 0.0303"),
+        ("186.23", "JPY", "JPY 186"),
+    ],
+)
+def test_indicative_prices_round_to_the_cent_from_one_up(amount, currency, expected):
+    assert format_indicative_price(Decimal(amount), currency) == expected
+
+
+@pytest.mark.parametrize(
+    ("amount", "unit", "expected"),
+    [
+        (1000, "piece", "1,000 pieces"),
+        (1, "piece", "1 piece"),
+        (3, "box", "3 boxes"),
+        (5, "dozen", "5 dozen"),
+        (250, "kg", "250 kilograms"),
+        (12, "m2", "12 square metres"),
+    ],
+)
+def test_quantities_name_their_unit(amount, unit, expected):
+    assert quantity(amount, unit) == expected
+
+
+def test_measures_lose_their_padding_zeros():
+    assert [trim_decimal(Decimal(v)) for v in ("11.200", "40.0", "0.028", "0.86500000")] == [
+        "11.2",
+        "40",
+        "0.028",
+        "0.865",
+    ]

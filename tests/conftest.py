@@ -38,3 +38,38 @@ def celery_worker(transactional_db):
         queues=["default", "payments", "documents"],
     ) as worker:
         yield worker
+
+
+def migration_seed_data_ensure() -> None:
+    """Put back the rows that data migrations seed (the category tree, the sample duty rates).
+
+    A transactional test ends with a flush that empties every table, and with --reuse-db the
+    migrations do not run again; tests that rely on migration data get it back from here.
+    """
+    import importlib
+
+    from django.apps import apps
+
+    if not apps.get_model("listings", "Category").objects.exists():
+        importlib.import_module("listings.migrations.0002_seed_categories").seed(apps, None)
+    if not apps.get_model("trade", "DutyRate").objects.exists():
+        importlib.import_module(
+            "marketplace.trade.migrations.0003_sample_landed_cost_rates"
+        ).load_samples(apps, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _migration_seed_data(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        migration_seed_data_ensure()
+
+
+@pytest.fixture(autouse=True)
+def _migration_seed_data_after_flush(request):
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(
+        marker and (marker.kwargs.get("transaction") or (marker.args[:1] == (True,)))
+    )
+    if transactional or {"transactional_db", "live_server"} & set(request.fixturenames):
+        request.getfixturevalue("transactional_db")
+        migration_seed_data_ensure()

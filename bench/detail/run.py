@@ -93,6 +93,10 @@ def main() -> None:
             "or `brew install wrk` (macOS), then run this again."
         )
 
+    common.django_setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=1)  # measure the schema as it is now
     ids = _published_ids(args.sample)
     print(
         f"{len(ids):,} published listing ids sampled; gunicorn {args.workers} workers; "

@@ -27,7 +27,7 @@ from django.contrib.postgres.search import (
     TrigramStrictWordSimilarity,
 )
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Count, F, Q, QuerySet, Value
+from django.db.models import BooleanField, Count, Expression, F, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.fields import CharField
 from django_countries import countries
@@ -263,9 +263,12 @@ def listing_search(*, params: ListingSearchParams) -> QuerySet[Listing]:
     window = _newest_ids(queryset.filter(_words(params.q)))
     if plain and len(window) < TYPO_FALLBACK_BELOW:
         window = _newest_ids(queryset.filter(_words_or_similar_title(params.q)))
-    rank = SearchRank(F("search_vector"), _search_query(params.q), cover_density=True)
+    rank: Expression = SearchRank(F("search_vector"), _search_query(params.q), cover_density=True)
     if plain:
-        similarity = TrigramStrictWordSimilarity(Value(params.q, output_field=CharField()), "title")
+        similarity = TrigramStrictWordSimilarity(
+            Value(params.q, output_field=CharField()),  # type: ignore[arg-type]
+            "title",
+        )
         rank = rank + similarity
     ranked = (
         _listings_with_ids(window).annotate(rank=rank).order_by("-rank", "-published_at", "-pk")

@@ -172,7 +172,9 @@ class ListingSerializer(serializers.ModelSerializer):
 
 
 class CategoryTreeSerializer(serializers.ModelSerializer):
-    parent = serializers.IntegerField(source="parent_id", read_only=True, allow_null=True)
+    parent = serializers.IntegerField(  # type: ignore[assignment]
+        source="parent_id", read_only=True, allow_null=True
+    )
     children = serializers.SerializerMethodField()
 
     class Meta:
@@ -182,7 +184,7 @@ class CategoryTreeSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(ListingCategorySerializer(many=True))
     def get_children(self, category: Category) -> list[dict[str, Any]]:
-        return ListingCategorySerializer(category.children.all(), many=True).data
+        return list(ListingCategorySerializer(category.children.all(), many=True).data)
 
 
 # --- writing ---------------------------------------------------------------------------

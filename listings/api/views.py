@@ -36,6 +36,7 @@ from listings.selectors import (
 from marketplace.accounts.api.company import (
     X_COMPANY_PARAMETER,
     HasActiveCompany,
+    acting_user,
     get_active_company,
     require_active_company,
 )
@@ -49,7 +50,7 @@ class _SearchPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return listing_search_count(self.object_list)
+        return listing_search_count(self.object_list)  # type: ignore[arg-type]
 
 
 class ListingSearchPagination(PageNumberPagination):
@@ -107,7 +108,7 @@ class ListingListCreateView(APIView):
         serializer = ListingWriteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         listing = services.listing_create(
-            seller=company, actor=request.user, **serializer.to_service_kwargs()
+            seller=company, actor=acting_user(request), **serializer.to_service_kwargs()
         )
         return _listing_response(
             request, _reloaded_for_company(request, listing), code=status.HTTP_201_CREATED
@@ -152,7 +153,7 @@ class ListingDetailView(APIView):
         serializer = ListingWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         changes = serializer.to_service_kwargs()
-        listing = services.listing_update(listing=listing, actor=request.user, **changes)
+        listing = services.listing_update(listing=listing, actor=acting_user(request), **changes)
         return _listing_response(request, _reloaded_for_company(request, listing))
 
     @extend_schema(
@@ -163,7 +164,7 @@ class ListingDetailView(APIView):
         responses={204: None},
     )
     def delete(self, request: Request, pk: int) -> Response:
-        services.listing_delete(listing=self._own(request, pk), actor=request.user)
+        services.listing_delete(listing=self._own(request, pk), actor=acting_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -173,7 +174,7 @@ class _OwnListingAction(APIView):
 
     def post(self, request: Request, pk: int) -> Response:
         listing = listing_get_for_company(company=require_active_company(request), listing_id=pk)
-        listing = type(self).service(listing=listing, actor=request.user)
+        listing = type(self).service(listing=listing, actor=acting_user(request))
         return _listing_response(request, _reloaded_for_company(request, listing))
 
 
@@ -220,7 +221,7 @@ class ListingImageCreateView(APIView):
         serializer.is_valid(raise_exception=True)
         image = services.listing_image_add(
             listing=listing,
-            actor=request.user,
+            actor=acting_user(request),
             file=serializer.validated_data["image"],
             alt_text=serializer.validated_data["alt_text"],
         )
@@ -270,7 +271,7 @@ class _ModerationView(APIView):
     permission_classes = [IsAdminUser]
 
     def _listing(self, request: Request, pk: int) -> Listing:
-        return listing_get_visible(listing_id=pk, user=request.user, company=None)
+        return listing_get_visible(listing_id=pk, user=acting_user(request), company=None)
 
 
 class ListingApproveView(_ModerationView):
@@ -283,7 +284,9 @@ class ListingApproveView(_ModerationView):
         responses=ListingSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
-        listing = services.listing_approve(listing=self._listing(request, pk), actor=request.user)
+        listing = services.listing_approve(
+            listing=self._listing(request, pk), actor=acting_user(request)
+        )
         return _listing_response(request, self._listing(request, listing.pk))
 
 
@@ -300,7 +303,7 @@ class ListingRejectView(_ModerationView):
         serializer.is_valid(raise_exception=True)
         listing = services.listing_reject(
             listing=self._listing(request, pk),
-            actor=request.user,
+            actor=acting_user(request),
             reason=serializer.validated_data["reason"],
         )
         return _listing_response(request, self._listing(request, listing.pk))

@@ -21,7 +21,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 
 from marketplace.accounts.middleware import ACTIVE_COMPANY_SESSION_KEY
-from marketplace.accounts.models import Company
+from marketplace.accounts.models import Company, User
 from marketplace.accounts.selectors import active_company_for, company_for_member
 
 X_COMPANY_HEADER = "X-Company"
@@ -88,3 +88,11 @@ class ActiveCompanyMixin:
     @property
     def active_company(self) -> Company:
         return require_active_company(self.request)  # type: ignore[attr-defined]
+
+
+def acting_user(request: Request | HttpRequest) -> User:
+    """The signed-in user behind a request that the view's permissions already authenticated."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied("Authentication is required.")
+    return user

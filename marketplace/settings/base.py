@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "marketplace.accounts",
     "listings",
     "orders",
+    "orders.documents",
     "marketplace.demo",
 ]
 

@@ -1,0 +1,1 @@
+"""Trade documents: numbering, PDF rendering, verification (ARCHITECTURE.md, Trade documents)."""

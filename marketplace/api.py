@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("marketplace.accounts.api.urls")),
     path("", include("marketplace.trade.api.urls")),
     path("", include("listings.api.urls")),
+    path("", include("orders.api.urls")),
 ]

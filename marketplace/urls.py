@@ -13,6 +13,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("marketplace.accounts.urls")),
     path("", include("listings.urls")),
+    path("", include("orders.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("marketplace.trade.api.urls")),
     path("", include("listings.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("orders.documents.api.urls")),
 ]

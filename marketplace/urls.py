@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("marketplace.accounts.urls")),
     path("", include("listings.urls")),
     path("", include("orders.urls")),
+    path("", include("orders.documents.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -150,7 +150,10 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.core.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"auth_token": env("THROTTLE_AUTH_TOKEN", default="10/min")},
+    "DEFAULT_THROTTLE_RATES": {
+        "auth_token": env("THROTTLE_AUTH_TOKEN", default="10/min"),
+        "document_verify": env("THROTTLE_DOCUMENT_VERIFY", default="30/min"),
+    },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -168,6 +171,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TradePartyEnum": "marketplace.trade.incoterms.PARTY_CHOICES",
         "CurrencyEnum": "marketplace.trade.currencies.CURRENCY_CHOICES",
+        "TradeDocumentKindEnum": "orders.documents.enums.DocumentKind",
+        "TradeDocumentStatusEnum": "orders.documents.enums.DocumentStatus",
+        "TradeDocumentStandingEnum": "orders.documents.api.serializers.STANDING_CHOICES",
     },
 }
 

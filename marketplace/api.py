@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("listings.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("orders.documents.api.urls")),
+    path("", include("payments.ledger.api.urls")),
 ]

@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "listings",
     "orders",
     "orders.documents",
+    "payments",
+    "payments.ledger",
     "marketplace.demo",
 ]
 

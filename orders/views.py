@@ -3,6 +3,7 @@ selector, render. Every order is found through ``order_get_for_company`` (anothe
 order is a 404)."""
 
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 from typing import Any
 
@@ -126,7 +127,7 @@ def _money_text(value: dict[str, str] | None) -> str | None:
 
 
 def _percent_text(rate: dict[str, Any] | None) -> str:
-    if not rate:
+    if not rate or Decimal(rate["percent"]).is_zero():
         return ""
     percent = rate["percent"].rstrip("0").rstrip(".") if "." in rate["percent"] else rate["percent"]
     return f"{percent} %"

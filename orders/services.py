@@ -50,6 +50,8 @@ from marketplace.trade.landed_cost import (
     same_customs_territory,
 )
 from marketplace.trade.money import Money
+from orders.documents.enums import KINDS_ON_CONFIRM, KINDS_ON_SHIP
+from orders.documents.services import trade_documents_enqueue
 from orders.enums import ORDER_TRANSITIONS, OrderStatus
 from orders.models import Cart, CartLine, Dispute, Order, OrderEvent, OrderLine, Shipment
 from orders.numbering import order_number_next
@@ -842,7 +844,7 @@ def order_confirm(
             freight=freight_money,
             insurance=insurance_money,
         )
-        return _transition(
+        confirmed = _transition(
             order=locked,
             target=OrderStatus.CONFIRMED,
             actor=actor,
@@ -852,6 +854,8 @@ def order_confirm(
                 "confirmed_at": timezone.now(),
             },
         )
+        trade_documents_enqueue(order=confirmed, kinds=KINDS_ON_CONFIRM)
+        return confirmed
 
 
 def _stock_release(order: Order) -> None:
@@ -975,6 +979,7 @@ def order_ship(
         Shipment.objects.create(
             order=shipped, carrier=carrier_text, tracking_number=tracking, ship_date=day
         )
+        trade_documents_enqueue(order=shipped, kinds=KINDS_ON_SHIP)
         return shipped
 
 

@@ -25,10 +25,14 @@ def verification_code_new() -> str:
     return "".join(secrets.choice(VERIFICATION_ALPHABET) for _ in range(VERIFICATION_CODE_LENGTH))
 
 
-def trade_document_upload_to(instance: "TradeDocument", filename: str) -> str:
+def trade_document_file_name(year: int) -> str:
     """documents/<year>/<random>.pdf: the name says nothing about the order or the number."""
-    year = (instance.issued_at.year) if instance.issued_at else "undated"
     return f"documents/{year}/{secrets.token_urlsafe(24)}.pdf"
+
+
+def trade_document_upload_to(instance: "TradeDocument", filename: str) -> str:
+    year = instance.issued_at.year if instance.issued_at else instance.created_at.year
+    return trade_document_file_name(year)
 
 
 class TradeDocument(BaseModel):

@@ -1,0 +1,24 @@
+"""Thin Celery tasks of trade documents, on the ``documents`` queue.
+
+Retried with backoff only for transient database trouble (lost connection, lock timeout,
+deadlock); bad data fails at once and is recorded on the document by the service.
+"""
+
+from celery import shared_task
+from django.db import InterfaceError, OperationalError
+
+from orders.documents import services
+
+
+@shared_task(
+    queue="documents",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+)
+def trade_document_generate_task(order_id: int, kind: str) -> int:
+    return services.trade_document_generate(order_id=order_id, kind=kind).pk

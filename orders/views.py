@@ -737,7 +737,7 @@ def landed_cost_estimate(request: HttpRequest, pk: int) -> HttpResponse:
     except NotFound:
         raise Http404("No such listing.") from None
     if request.GET.get("destination"):
-        form = LandedCostEstimateForm(request.GET, listing=listing)
+        form = LandedCostEstimateForm(request.GET, listing=listing, auto_id="lc_%s")
     else:  # no country yet (an anonymous visitor): the form, filled in, without errors
         form = LandedCostEstimateForm(
             initial={
@@ -746,6 +746,7 @@ def landed_cost_estimate(request: HttpRequest, pk: int) -> HttpResponse:
                 or ("FOB" if "FOB" in listing.incoterms else listing.incoterms[0]),
             },
             listing=listing,
+            auto_id="lc_%s",
         )
     breakdown = None
     if form.is_bound and form.is_valid() and form.estimate is not None:

@@ -30,6 +30,6 @@ class DocumentCheckForm(forms.Form):
 
     def clean_file(self) -> UploadedFile:
         file = self.cleaned_data["file"]
-        if file.size > VERIFY_MAX_BYTES:
+        if (file.size or 0) > VERIFY_MAX_BYTES:
             raise forms.ValidationError("The file is larger than 20 MB.")
         return file

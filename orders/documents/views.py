@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Company, User
 from marketplace.core.exceptions import NotFound
 from orders.documents import selectors
 from orders.documents.enums import DocumentStatus
@@ -26,13 +26,15 @@ def document_file_response(document: TradeDocument) -> FileResponse:
     )
 
 
-def _party(request: HttpRequest) -> tuple[User | None, object]:
+def _party(request: HttpRequest) -> tuple[User | None, Company | None]:
+    """The signed-in user and the company they act for (``None`` when they have none)."""
     user = request.user if isinstance(request.user, User) else None
-    return user, getattr(request, "active_company", None)
+    company = getattr(request, "active_company", None)
+    return user, company if isinstance(company, Company) else None
 
 
 @require_GET
-def document_download(request: HttpRequest, pk: int) -> HttpResponse:
+def document_download(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     user, company = _party(request)

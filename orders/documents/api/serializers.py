@@ -1,3 +1,4 @@
+from django.core.files.uploadedfile import UploadedFile
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -61,7 +62,7 @@ class IssuerSerializer(serializers.Serializer):
 
 def issuer_data(document: TradeDocument) -> dict[str, str]:
     seller = document.order.seller
-    return {"name": seller.legal_name, "country": seller.country.code}
+    return {"name": seller.legal_name, "country": str(seller.country)}
 
 
 class DocumentVerificationSerializer(serializers.Serializer):
@@ -97,8 +98,8 @@ class DocumentFileCheckSerializer(serializers.Serializer):
         help_text="The PDF to check, exactly as received (at most 20 MB).",
     )
 
-    def validate_file(self, file):  # type: ignore[no-untyped-def]
-        if file.size > VERIFY_MAX_BYTES:
+    def validate_file(self, file: UploadedFile) -> UploadedFile:
+        if (file.size or 0) > VERIFY_MAX_BYTES:
             raise serializers.ValidationError("The file is larger than 20 MB.")
         return file
 

@@ -65,7 +65,7 @@ class OrderDocumentListView(APIView):
 class DocumentDownloadView(APIView):
     permission_classes = [AllowAny]
 
-    def perform_content_negotiation(self, request, force=False):  # type: ignore[no-untyped-def]
+    def perform_content_negotiation(self, request, force=False):
         # The PDF bypasses the renderers; errors fall back to JSON whatever Accept says.
         return super().perform_content_negotiation(request, force=True)
 

@@ -108,6 +108,25 @@ def render(context: RenderContext) -> bytes:
             ]
         ),
         Spacer(1, 4 * mm),
+        para("Goods", "h2"),
+        grid(
+            ["#", "Description", "HS code", "Quantity", "Cartons", "Net weight", "Gross weight"],
+            [
+                [
+                    str(line.position),
+                    cell(line.title),
+                    line.hs_code,
+                    f"{quantity(line.quantity)} {line.unit}",
+                    f"{line.first_carton}–{line.last_carton}",
+                    kilograms(line.net_weight_g),
+                    kilograms(line.gross_weight_g),
+                ]
+                for line in data.lines
+            ],
+            [6, 60, 14, 20, 16, 20, 20],
+            right_from=3,
+        ),
+        Spacer(1, 4 * mm),
         para("Packages", "h2"),
         grid(
             ["Carton", "Contents", "HS code", "Quantity", "Net weight", "Gross weight", "Size"],

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from marketplace.accounts.models import User
+from marketplace.accounts.models import Company, User
 from marketplace.core.exceptions import NotFound
 from orders.documents import selectors
 from orders.documents.enums import KINDS_ON_CONFIRM, KINDS_ON_SHIP, DocumentKind, DocumentStatus
@@ -42,10 +42,13 @@ def _awaited_kinds(order: Order) -> list[str]:
 def order_documents_context(*, request: HttpRequest, order: Order) -> dict[str, Any]:
     """What ``documents/_order_documents.html`` shows for the requesting party or staff."""
     user = request.user if isinstance(request.user, User) else None
+    company = getattr(request, "active_company", None)
     try:
         documents = list(
             selectors.document_list_for_order(
-                company=getattr(request, "active_company", None), order_id=order.pk, user=user
+                company=company if isinstance(company, Company) else None,
+                order_id=order.pk,
+                user=user,
             )
         )
     except NotFound:

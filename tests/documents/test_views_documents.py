@@ -106,8 +106,8 @@ def test_superseded_versions_are_listed_apart_as_earlier_versions():
     old = issue_document(order=parties.order, number="NBF-CI-2026-00003", is_current=False)
     issue_document(order=parties.order, number="NBF-CI-2026-00004", version=2)
 
-    body = _client(parties.buyer_user).get(f"/documents/orders/{parties.order.pk}/").content
-    body = body.decode()
+    response = _client(parties.buyer_user).get(f"/documents/orders/{parties.order.pk}/")
+    body = response.content.decode()
 
     assert "Earlier versions (1)" in body
     earlier = body.split("Earlier versions")[1]

@@ -21,6 +21,10 @@ RUN uv sync --locked --no-dev --no-group local --no-install-project
 
 # --- the runtime image -------------------------------------------------------------------------
 FROM base
+# Fonts for trade documents (names and addresses in Latin, Cyrillic, Arabic, Chinese, Japanese).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-noto-core fonts-wqy-zenhei \
+    && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 1000 app \
     && useradd --system --uid 1000 --gid app --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin app

@@ -16,7 +16,7 @@ DEPLOY_CHECK_ENV := DJANGO_SETTINGS_MODULE=marketplace.settings.production \
 	DJANGO_SECRET_KEY=deploy-check-0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f \
 	DJANGO_ALLOWED_HOSTS=marketplace.example.com
 
-.PHONY: help run test install lint format typecheck migrations-check deploy-check pytest browser services clean
+.PHONY: help run test install lint format typecheck migrations-check deploy-check pytest browser fonts services clean
 
 help:
 	@echo "make run    set up and run the marketplace with demo data (web, worker, beat)"
@@ -41,7 +41,15 @@ browser:
 		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; \
 	fi
 
-run: install
+# Debian's TrueType fonts for the trade documents' PDFs (Noto Sans, Noto Sans Arabic, WenQuanYi Zen Hei).
+fonts:
+	@if [ ! -f /usr/share/fonts/truetype/noto/NotoSansArabic-Regular.ttf ] || [ ! -f /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ]; then \
+		echo "installing Debian's fonts for the trade documents"; \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core fonts-wqy-zenhei >/dev/null; \
+		else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-core fonts-wqy-zenhei >/dev/null; fi; \
+	fi
+
+run: install fonts
 	$(PY) -m marketplace.devstack run
 
 lint: install
@@ -63,7 +71,7 @@ deploy-check: install
 	eval "$$($(PY) -m marketplace.devstack env --for test)" && export DATABASE_URL REDIS_URL && \
 	$(DEPLOY_CHECK_ENV) $(MANAGE) check --deploy --fail-level WARNING
 
-pytest: install browser
+pytest: install browser fonts
 	eval "$$($(PY) -m marketplace.devstack env --for test)" && export DATABASE_URL REDIS_URL && \
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

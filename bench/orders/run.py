@@ -37,6 +37,7 @@ import argparse
 import http.client
 import itertools
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -371,6 +372,8 @@ class Scenario:
     pick: Callable[[random.Random], tuple[int, int]]
     until_refused: bool = False
     clients: int | None = None  # None: --clients
+    # Warm-up orders go elsewhere when they must not touch the measured stock.
+    warmup_pick: Callable[[random.Random], tuple[int, int]] | None = None
     attempts: int | None = None  # None: --orders
 
 
@@ -382,6 +385,17 @@ class RunResult:
     warmup_failed: Counter = field(default_factory=Counter)
     client_cpu_s: float = 0.0
     host_cpu_pct: float = 0.0
+
+
+@dataclass
+class ClientTally:
+    """What one client saw; a client process sends it back through a queue."""
+
+    samples: list[tuple[float, str]] = field(default_factory=list)
+    warmup_ok: int = 0
+    warmup_failed: Counter = field(default_factory=Counter)
+    cpu_s: float = 0.0  # its process's CPU in the measured part (client processes only)
+    error: str = ""
 
 
 def _refusal(messages: dict[str, list[str]]) -> str:
@@ -414,77 +428,197 @@ def _process_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-class Phase:
-    """Clients that warm up, wait for each other, then run the measured part together."""
+def client_loop(
+    *,
+    scenario: Scenario,
+    rng: random.Random,
+    place: Callable[[int, int], str],
+    ready,
+    go,
+    warmup: int,
+    attempts: int,
+    duration: float,
+    ticket: Callable[[], int],
+    tally: ClientTally,
+    measure_cpu: bool = False,
+) -> None:
+    """Warm up, wait for the others, then place orders until the tickets or the time run out."""
+    ready.wait()
+    for _ in range(warmup):
+        outcome = place(*(scenario.warmup_pick or scenario.pick)(rng))
+        if outcome == "ok":
+            tally.warmup_ok += 1
+        else:
+            tally.warmup_failed[outcome] += 1
+    go.wait()
+    cpu_before = _process_cpu() if measure_cpu else 0.0
+    deadline = time.monotonic() + duration
+    while ticket() < attempts and time.monotonic() < deadline:
+        started = time.perf_counter()
+        outcome = place(*scenario.pick(rng))
+        tally.samples.append((time.perf_counter() - started, outcome))
+        if scenario.until_refused and outcome != "ok":
+            break
+    if measure_cpu:
+        tally.cpu_s = _process_cpu() - cpu_before
 
-    def __init__(self, *, clients: int, warmup: int, attempts: int, duration: float) -> None:
-        self.clients = clients
-        self.warmup = warmup
-        self.attempts = attempts
-        self.duration = duration
-        self.tickets = itertools.count()
-        self.ready = threading.Barrier(clients + 1)
-        self.go = threading.Barrier(clients + 1)
-        self.lock = threading.Lock()
-        self.result = RunResult()
 
-    def record(self, seconds: float, outcome: str) -> None:
-        with self.lock:
-            self.result.samples.append((seconds, outcome))
+@dataclass(frozen=True)
+class RunSpec:
+    scenario: str
+    clients: int
+    warmup: int
+    attempts: int
+    duration: float
+    seed: int
 
-    def record_warmup(self, outcome: str) -> None:
-        with self.lock:
-            if outcome == "ok":
-                self.result.warmup_ok += 1
-            else:
-                self.result.warmup_failed[outcome] += 1
 
-    def client(
-        self,
-        *,
-        scenario: Scenario,
-        rng: random.Random,
-        opened: Callable[[], Callable[[int, int], str]],
-        closed: Callable[[], None],
-    ) -> None:
-        """One client: ``opened()`` gives its ``place(listing_id, quantity) -> outcome``."""
+def run_threads(
+    *,
+    catalogue: Catalogue,
+    spec: RunSpec,
+    client_factory: Callable[[int], tuple[Callable, Callable]],
+) -> RunResult:
+    """The clients as threads of this process, each with its own connection."""
+    scenario = scenario_named(catalogue, spec.scenario)
+    ready, go = threading.Barrier(spec.clients + 1), threading.Barrier(spec.clients + 1)
+    tickets = itertools.count()
+    tallies = [ClientTally() for _ in range(spec.clients)]
+
+    def target(index: int) -> None:
+        opened, closed = client_factory(index)
         try:
-            place = opened()
-            self.ready.wait()
-            for _ in range(self.warmup):
-                self.record_warmup(place(*scenario.pick(rng)))
-            self.go.wait()
-            deadline = time.monotonic() + self.duration
-            while next(self.tickets) < self.attempts and time.monotonic() < deadline:
-                started = time.perf_counter()
-                outcome = place(*scenario.pick(rng))
-                self.record(time.perf_counter() - started, outcome)
-                if scenario.until_refused and outcome != "ok":
-                    break
+            client_loop(
+                scenario=scenario,
+                rng=random.Random(spec.seed * 1000 + index),
+                place=opened(),
+                ready=ready,
+                go=go,
+                warmup=spec.warmup,
+                attempts=spec.attempts,
+                duration=spec.duration,
+                ticket=tickets.__next__,
+                tally=tallies[index],
+            )
         except threading.BrokenBarrierError:
             pass
-        except BaseException:
-            self.ready.abort()
-            self.go.abort()
-            raise
+        except BaseException as exc:
+            tallies[index].error = f"{type(exc).__name__}: {exc}"
+            ready.abort()
+            go.abort()
         finally:
             closed()
 
-    def run(self, targets: list[Callable[[], None]]) -> RunResult:
-        threads = [threading.Thread(target=t, name=f"client-{n}") for n, t in enumerate(targets)]
-        for thread in threads:
-            thread.start()
-        self.ready.wait()
-        self.go.wait()
+    threads = [
+        threading.Thread(target=target, args=(n,), name=f"client-{n}") for n in range(spec.clients)
+    ]
+    for thread in threads:
+        thread.start()
+    cpu_before = host_before = None
+    try:
+        ready.wait()
+        go.wait()
         cpu_before, host_before = _process_cpu(), _host_cpu()
         started = time.perf_counter()
-        for thread in threads:
-            thread.join()
-        self.result.wall_s = time.perf_counter() - started
-        busy, total = (a - b for a, b in zip(_host_cpu(), host_before, strict=True))
-        self.result.client_cpu_s = _process_cpu() - cpu_before
-        self.result.host_cpu_pct = round(100 * busy / total, 1) if total else 0.0
-        return self.result
+    except threading.BrokenBarrierError:
+        pass
+    for thread in threads:
+        thread.join()
+    if cpu_before is None or host_before is None:
+        raise RuntimeError("a client failed: " + "; ".join(t.error for t in tallies if t.error))
+    result = _result(tallies, wall_s=time.perf_counter() - started, host_before=host_before)
+    result.client_cpu_s = _process_cpu() - cpu_before
+    return result
+
+
+def _process_client(
+    index: int, catalogue: Catalogue, spec: RunSpec, ready, go, counter, results
+) -> None:
+    """One client process (spawned): Django set up afresh, its own connection."""
+    tally = ClientTally()
+    try:
+        common.django_setup()
+        scenario = scenario_named(catalogue, spec.scenario)
+        opened, closed = service_client_factory(catalogue, index)
+
+        def ticket() -> int:
+            with counter.get_lock():
+                value = counter.value
+                counter.value += 1
+            return value
+
+        try:
+            client_loop(
+                scenario=scenario,
+                rng=random.Random(spec.seed * 1000 + index),
+                place=opened(),
+                ready=ready,
+                go=go,
+                warmup=spec.warmup,
+                attempts=spec.attempts,
+                duration=spec.duration,
+                ticket=ticket,
+                tally=tally,
+                measure_cpu=True,
+            )
+        finally:
+            closed()
+    except threading.BrokenBarrierError:
+        pass
+    except BaseException as exc:
+        tally.error = f"{type(exc).__name__}: {exc}"
+        ready.abort()
+        go.abort()
+    results.put(tally)
+
+
+def run_processes(*, catalogue: Catalogue, spec: RunSpec) -> RunResult:
+    """The clients as separate processes: no interpreter lock shared between them."""
+    context = multiprocessing.get_context("spawn")
+    ready, go = context.Barrier(spec.clients + 1), context.Barrier(spec.clients + 1)
+    counter = context.Value("q", 0)
+    results = context.Queue()
+    processes = [
+        context.Process(
+            target=_process_client,
+            args=(n, catalogue, spec, ready, go, counter, results),
+            name=f"client-{n}",
+        )
+        for n in range(spec.clients)
+    ]
+    for process in processes:
+        process.start()
+    host_before = None
+    try:
+        ready.wait()
+        go.wait()
+        host_before = _host_cpu()
+        started = time.perf_counter()
+    except threading.BrokenBarrierError:
+        pass
+    tallies = [results.get(timeout=spec.duration + 300) for _ in processes]
+    wall_s = time.perf_counter() - started if host_before is not None else 0.0
+    for process in processes:
+        process.join()
+    if host_before is None or any(t.error for t in tallies):
+        raise RuntimeError("a client failed: " + "; ".join(t.error for t in tallies if t.error))
+    result = _result(tallies, wall_s=wall_s, host_before=host_before)
+    result.client_cpu_s = sum(t.cpu_s for t in tallies)
+    return result
+
+
+def _result(
+    tallies: list[ClientTally], *, wall_s: float, host_before: tuple[int, int]
+) -> RunResult:
+    if errors := [t.error for t in tallies if t.error]:
+        raise RuntimeError("a client failed: " + "; ".join(errors))
+    busy, total = (a - b for a, b in zip(_host_cpu(), host_before, strict=True))
+    result = RunResult(wall_s=wall_s, host_cpu_pct=round(100 * busy / total, 1) if total else 0.0)
+    for tally in tallies:
+        result.samples.extend(tally.samples)
+        result.warmup_ok += tally.warmup_ok
+        result.warmup_failed.update(tally.warmup_failed)
+    return result
 
 
 def service_client_factory(catalogue: Catalogue, index: int):
@@ -631,9 +765,14 @@ def scenarios(catalogue: Catalogue) -> list[Scenario]:
             f"{SMALL_QUANTITY} at a time until refused",
             hot_stock=SMALL_STOCK,
             pick=lambda rng: (catalogue.hot_id, SMALL_QUANTITY),
+            warmup_pick=lambda rng: (rng.choice(spread), MOQ),
             until_refused=True,
         ),
     ]
+
+
+def scenario_named(catalogue: Catalogue, name: str) -> Scenario:
+    return next(s for s in scenarios(catalogue) if s.name == name)
 
 
 def scenario_run(
@@ -645,30 +784,31 @@ def scenario_run(
     attempts: int,
     duration: float,
     seed: int,
-    client_factory: Callable[[int], tuple[Callable, Callable]],
+    mode: str,
+    client_factory: Callable[[int], tuple[Callable, Callable]] | None = None,
 ) -> dict:
-    initial = reset(catalogue, hot_stock=scenario.hot_stock)
-    small = scenario.until_refused
-    clients = scenario.clients or clients
-    phase = Phase(
-        clients=clients,
-        warmup=0 if small else warmup,
-        attempts=min(attempts, scenario.attempts or attempts),
-        duration=duration,
-    )
-    targets = []
-    for index in range(clients):
-        opened, closed = client_factory(index)
-        rng = random.Random(seed * 1000 + index)
-        targets.append(
-            lambda o=opened, c=closed, r=rng: phase.client(
-                scenario=scenario, rng=r, opened=o, closed=c
-            )
-        )
-    result = phase.run(targets)
+    """Reset, run the clients (``threads`` with ``client_factory``, or service ``processes``),
+    then audit the stock."""
     from django.db import connection
 
-    connection.close()  # the main thread's reads of the reset; the audit opens a fresh one
+    initial = reset(catalogue, hot_stock=scenario.hot_stock)
+    load_before = os.getloadavg()[0]
+    connection.close()  # the main thread holds no connection while the clients run
+    small = scenario.until_refused
+    clients = scenario.clients or clients
+    spec = RunSpec(
+        scenario=scenario.name,
+        clients=clients,
+        warmup=warmup,
+        attempts=min(attempts, scenario.attempts or attempts),
+        duration=duration,
+        seed=seed,
+    )
+    if mode == "processes":
+        result = run_processes(catalogue=catalogue, spec=spec)
+    else:
+        assert client_factory is not None
+        result = run_threads(catalogue=catalogue, spec=spec, client_factory=client_factory)
 
     ok_times = [s for s, outcome in result.samples if outcome == "ok"]
     failures = Counter(outcome for _, outcome in result.samples if outcome != "ok")
@@ -678,6 +818,7 @@ def scenario_run(
         "scenario": scenario.name,
         "description": scenario.description,
         "clients": clients,
+        "client_mode": mode,
         "warmup_orders": result.warmup_ok,
         "warmup_failures": dict(result.warmup_failed),
         "attempts": len(result.samples),
@@ -694,6 +835,8 @@ def scenario_run(
         if result.wall_s
         else 0.0,
         "host_cpu_pct": result.host_cpu_pct,
+        # Other work on the machine: the 1-minute load average before and after the run.
+        "load_1m": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "audit": audit,
     }
     if small:
@@ -710,14 +853,17 @@ def scenario_run(
 # --- HTTP -----------------------------------------------------------------------------------
 
 
-def orders_api_routed() -> bool:
+def orders_api_routed() -> tuple[bool, str]:
+    """Whether ``POST /api/v1/orders/`` is routed, and if not, why."""
     from django.urls import Resolver404, resolve
 
     try:
         resolve("/api/v1/orders/")
     except Resolver404:
-        return False
-    return True
+        return False, "POST /api/v1/orders/ is not routed yet"
+    except Exception as exc:  # the shared URLconf may be mid-edit by another engineer
+        return False, f"the URLconf does not import ({type(exc).__name__}: {exc})"
+    return True, ""
 
 
 def tokens_ensure(catalogue: Catalogue) -> dict[int, str]:
@@ -753,6 +899,7 @@ def report_table(rows: list[dict]) -> str:
             "max ms",
             "client CPU %",
             "host CPU %",
+            "load 1m",
             "failures",
         ],
         [
@@ -768,6 +915,7 @@ def report_table(rows: list[dict]) -> str:
                 row["latency_ok"]["max_ms"] if row["latency_ok"] else "",
                 row["client_process_cpu_pct"],
                 row["host_cpu_pct"],
+                "→".join(f"{x:.1f}" for x in row["load_1m"]),
                 _failures_text(row["failures"]),
             ]
             for row in rows
@@ -826,33 +974,55 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=60.0, help="seconds cap per scenario")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=5, help="unmeasured orders per client")
+    parser.add_argument(
+        "--service", choices=("on", "off"), default="on", help="order_place from client threads"
+    )
+    parser.add_argument(
+        "--processes",
+        choices=("on", "off"),
+        default="on",
+        help="order_place from client processes too (no shared interpreter lock)",
+    )
     parser.add_argument("--http", choices=("auto", "on", "off"), default="auto")
+    parser.add_argument(
+        "--scenarios",
+        default="hot-serial,hot,spread,small-stock",
+        help="comma-separated subset, in this order",
+    )
     parser.add_argument("--seed", type=int, default=20260401)
     args = parser.parse_args()
 
     database_prepare()
     catalogue = catalogue_ensure()
+    wanted = {name for name in args.scenarios.split(",") if name}
+    chosen = [s for s in scenarios(catalogue) if s.name in wanted]
     rows: list[dict] = []
-    for scenario in scenarios(catalogue):
-        print(f"service · {scenario.name}: {scenario.description} …", flush=True)
-        figures = scenario_run(
-            catalogue=catalogue,
-            scenario=scenario,
-            clients=args.clients,
-            warmup=args.warmup,
-            attempts=args.orders,
-            duration=args.duration,
-            seed=args.seed,
-            client_factory=lambda index: service_client_factory(catalogue, index),
-        )
-        rows.append({"surface": "service", **figures})
+    service_modes = [
+        m for m, on in (("threads", args.service), ("processes", args.processes)) if on == "on"
+    ]
+    for mode in service_modes:
+        surface = "service" if mode == "threads" else "service (processes)"
+        for scenario in chosen:
+            print(f"{surface} · {scenario.name}: {scenario.description} …", flush=True)
+            figures = scenario_run(
+                catalogue=catalogue,
+                scenario=scenario,
+                clients=args.clients,
+                warmup=args.warmup,
+                attempts=args.orders,
+                duration=args.duration,
+                seed=args.seed,
+                mode=mode,
+                client_factory=lambda index: service_client_factory(catalogue, index),
+            )
+            rows.append({"surface": surface, **figures})
 
     http_note = ""
-    routed = orders_api_routed()
-    if args.http == "on" or (args.http == "auto" and routed):
+    routed, why = orders_api_routed() if args.http == "auto" else (args.http == "on", "")
+    if routed:
         tokens = tokens_ensure(catalogue)
         with common.gunicorn(workers=2) as base:
-            for scenario in scenarios(catalogue):
+            for scenario in chosen:
                 print(f"http · {scenario.name}: {scenario.description} …", flush=True)
                 figures = scenario_run(
                     catalogue=catalogue,
@@ -862,13 +1032,14 @@ def main() -> None:
                     attempts=args.orders,
                     duration=args.duration,
                     seed=args.seed,
+                    mode="threads",
                     client_factory=lambda index, b=base: http_client_factory(
                         catalogue, index, base=b, tokens=tokens
                     ),
                 )
                 rows.append({"surface": "http", **figures})
     elif args.http == "auto":
-        http_note = "HTTP skipped: POST /api/v1/orders/ is not routed yet"
+        http_note = f"HTTP skipped: {why}"
         print(http_note)
     # Leave the bench database as a run leaves it, minus the queued emails nobody will send.
     purged = notifications_purge()
@@ -881,8 +1052,8 @@ def main() -> None:
     print()
     print(
         f"machine: {machine['cpus']} CPUs ({machine['cpu']}), {machine['memory_gb']} GB, "
-        f"load average {machine['load_average']}; client CPU % is the bench process "
-        "(100 = one core)"
+        f"load average {machine['load_average']}; client CPU % is the bench's "
+        "client process(es), 100 = one core"
     )
     path = common.write_json(
         "orders",

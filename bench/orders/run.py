@@ -1,36 +1,45 @@
 """Order placement throughput with concurrent clients, and the oversell audit after each run.
 
     .venv/bin/python bench/orders/run.py [--orders 2000] [--duration 60] [--clients 8]
-                                         [--warmup 5] [--http auto|on|off]
+        [--warmup 5] [--service on|off] [--processes on|off] [--http auto|on|off]
+        [--scenarios hot-serial,hot,spread,small-stock]
 
 Works in its own database, ``marketplace_bench_orders`` on the server of ``DATABASE_URL``
 (or ``BENCH_ORDERS_DATABASE_URL``): created and migrated if needed, never the search
 benchmark's ``marketplace_bench`` nor a test database. It seeds, once, through the services:
 the sample FX rates and HS codes, 8 importers (DE, US, GB, KE, JP, IN, BR, AE; two members
 each), one verified exporter in China with 1,001 published listings (one hot listing with
-1,000,000 units, 1,000 others with 10,000 each). The sample duty and tax rates come with the
-trade migrations, so every order freezes a real landed-cost estimate.
+1,000,000 units, 1,000 others with 10,000 each; MOQ 10, tiers at 10, 100 and 1,000). The
+sample duty and tax rates come with the trade migrations, so every order freezes a real
+landed-cost estimate. Orders are FOB Ningbo, 10 to 1,000 units, shipped to the buyer's country.
 
 Scenarios, each after a reset (orders deleted, stock restored) and each ended by whichever
 comes first, ``--orders`` measured attempts or ``--duration`` seconds:
 
-- ``hot``: every client orders the one hot listing — all placements queue on one row lock;
+- ``hot-serial``: one client on the hot listing (at most 300): the latency of one placement;
+- ``hot``: every client orders the one hot listing — all placements queue on its row lock;
 - ``spread``: every order is for a random one of the 1,000 other listings;
 - ``small-stock``: the hot listing has 100 units; every client orders 10 at a time until it
-  is refused — exactly 10 orders must succeed and the stock must end at 0.
+  is refused — exactly 10 orders must succeed and the stock must end at 0. Its warm-up
+  orders go to the other listings.
 
-Service level (always): ``--clients`` threads, each with its own database connection (closed
-at the end), call ``orders.services.order_place`` directly: the service and PostgreSQL, no
-HTTP. Each client first places ``--warmup`` unmeasured orders. The threads share one Python
-process, so its CPU use is reported beside the figures (100 % = one core).
+Service level: ``--clients`` threads, each with its own database connection (closed at the
+end), call ``orders.services.order_place`` directly: the service and PostgreSQL, no HTTP.
+The threads share one interpreter lock, so ``--processes on`` (the default) runs the same
+scenarios again with one spawned process per client. Each client first places ``--warmup``
+unmeasured orders. The clients' CPU use (100 % = one core), the host's and the 1-minute load
+average are reported beside the figures: the machine may be shared.
 
 HTTP (``--http``; ``auto`` runs it when ``POST /api/v1/orders/`` is routed): the same
-scenarios against gunicorn (2 sync workers, loopback), token authentication, ``X-Company``.
+scenarios against gunicorn (2 sync workers, loopback), token authentication, ``X-Company``,
+one connection per request, client threads.
 
 After every run the audit reads the database: no stock below 0, and for every listing
 initial stock − current stock == the quantities of its order lines (oversell must be 0),
-and as many orders in the database as the clients saw succeed. Prints tables, writes
-``bench/out/orders-<UTC time>.json`` and ``bench/out/orders-latest.json``.
+and as many orders in the database as the clients saw succeed. The order emails the runs
+enqueued are purged from the bench's Redis database (no worker sends them). Prints tables,
+writes ``bench/out/orders-<UTC time>.json`` and ``bench/out/orders-latest.json``; exits
+non-zero when the audit fails.
 """
 
 import argparse

@@ -340,6 +340,11 @@ def _not_negative(name: str, amount: int) -> None:
         raise LedgerPostingRefused(f"{name} must be zero or a positive integer of minor units.")
 
 
+def _something(*amounts: int) -> None:
+    if sum(amounts) <= 0:
+        raise LedgerPostingRefused("Nothing to move out of escrow.")
+
+
 def _require_held(*, order: Order, amount_minor: int) -> None:
     """Refuse to take more out of escrow than ``order`` holds (the order row is locked)."""
     held = order_escrow_held_minor(order=order)
@@ -364,13 +369,11 @@ def _post_out_of_escrow(
     """Move money out of ``order``'s escrow into ``credits`` (zero credits are left out)."""
     credits = [(account, amount) for account, amount in credits if amount != 0]
     total = sum(amount for _, amount in credits)
-    if total <= 0:
-        raise LedgerPostingRefused("Nothing to move out of escrow.")
-    escrow = ledger_account_get(code=LedgerAccountCode.ESCROW, currency=order.currency)
-    entries = [EntryInput(account=escrow, amount_minor=-total)] + [
-        EntryInput(account=account, amount_minor=amount) for account, amount in credits
-    ]
     with db_transaction.atomic():
+        escrow = ledger_account_get(code=LedgerAccountCode.ESCROW, currency=order.currency)
+        entries = [EntryInput(account=escrow, amount_minor=-total)] + [
+            EntryInput(account=account, amount_minor=amount) for account, amount in credits
+        ]
         lock(Order, order.pk)  # one escrow withdrawal per order at a time
         if _transaction_by_key(idempotency_key) is None:
             _require_held(order=order, amount_minor=total)
@@ -389,18 +392,21 @@ def ledger_post_payment_captured(
 ) -> LedgerTransaction:
     """The buyer's payment for ``order`` arrived: gateway clearing → escrow."""
     _positive("amount_minor", amount_minor)
-    clearing = ledger_account_get(code=LedgerAccountCode.GATEWAY_CLEARING, currency=order.currency)
-    escrow = ledger_account_get(code=LedgerAccountCode.ESCROW, currency=order.currency)
-    return ledger_post(
-        idempotency_key=idempotency_key,
-        description=f"Payment captured for order {order.number}",
-        entries=[
-            EntryInput(account=clearing, amount_minor=-amount_minor),
-            EntryInput(account=escrow, amount_minor=amount_minor),
-        ],
-        kind=LedgerTransactionKind.PAYMENT_CAPTURED,
-        order=order,
-    )
+    with db_transaction.atomic():
+        clearing = ledger_account_get(
+            code=LedgerAccountCode.GATEWAY_CLEARING, currency=order.currency
+        )
+        escrow = ledger_account_get(code=LedgerAccountCode.ESCROW, currency=order.currency)
+        return ledger_post(
+            idempotency_key=idempotency_key,
+            description=f"Payment captured for order {order.number}",
+            entries=[
+                EntryInput(account=clearing, amount_minor=-amount_minor),
+                EntryInput(account=escrow, amount_minor=amount_minor),
+            ],
+            kind=LedgerTransactionKind.PAYMENT_CAPTURED,
+            order=order,
+        )
 
 
 def ledger_post_settlement_released(
@@ -413,17 +419,19 @@ def ledger_post_settlement_released(
     """``order`` completed: escrow → the seller's payable (share) + platform fees (fee)."""
     _not_negative("seller_share_minor", seller_share_minor)
     _not_negative("platform_fee_minor", platform_fee_minor)
-    payable = ledger_account_get(
-        code=LedgerAccountCode.SELLER_PAYABLE, currency=order.currency, company=order.seller
-    )
-    fees = ledger_account_get(code=LedgerAccountCode.PLATFORM_FEES, currency=order.currency)
-    return _post_out_of_escrow(
-        order=order,
-        idempotency_key=idempotency_key,
-        kind=LedgerTransactionKind.SETTLEMENT_RELEASED,
-        description=f"Settlement released for order {order.number}",
-        credits=[(payable, seller_share_minor), (fees, platform_fee_minor)],
-    )
+    _something(seller_share_minor, platform_fee_minor)
+    with db_transaction.atomic():  # a refusal leaves no account behind either
+        payable = ledger_account_get(
+            code=LedgerAccountCode.SELLER_PAYABLE, currency=order.currency, company=order.seller
+        )
+        fees = ledger_account_get(code=LedgerAccountCode.PLATFORM_FEES, currency=order.currency)
+        return _post_out_of_escrow(
+            order=order,
+            idempotency_key=idempotency_key,
+            kind=LedgerTransactionKind.SETTLEMENT_RELEASED,
+            description=f"Settlement released for order {order.number}",
+            credits=[(payable, seller_share_minor), (fees, platform_fee_minor)],
+        )
 
 
 def ledger_post_refund(
@@ -436,18 +444,19 @@ def ledger_post_refund(
 ) -> LedgerTransaction:
     """Money held for ``order`` goes back to the buyer: escrow → buyer refunds."""
     _positive("amount_minor", amount_minor)
-    refunds = ledger_account_get(code=LedgerAccountCode.BUYER_REFUNDS, currency=order.currency)
     description = f"Refund for order {order.number}"
     if reason.strip():
         description += f": {reason.strip()}"
-    return _post_out_of_escrow(
-        order=order,
-        idempotency_key=idempotency_key,
-        kind=LedgerTransactionKind.REFUND,
-        description=description,
-        credits=[(refunds, amount_minor)],
-        posted_by=posted_by,
-    )
+    with db_transaction.atomic():
+        refunds = ledger_account_get(code=LedgerAccountCode.BUYER_REFUNDS, currency=order.currency)
+        return _post_out_of_escrow(
+            order=order,
+            idempotency_key=idempotency_key,
+            kind=LedgerTransactionKind.REFUND,
+            description=description,
+            credits=[(refunds, amount_minor)],
+            posted_by=posted_by,
+        )
 
 
 def ledger_post_dispute_split(
@@ -468,26 +477,28 @@ def ledger_post_dispute_split(
     _not_negative("buyer_refund_minor", buyer_refund_minor)
     _not_negative("seller_share_minor", seller_share_minor)
     _not_negative("platform_fee_minor", platform_fee_minor)
-    refunds = ledger_account_get(code=LedgerAccountCode.BUYER_REFUNDS, currency=order.currency)
-    payable = ledger_account_get(
-        code=LedgerAccountCode.SELLER_PAYABLE, currency=order.currency, company=order.seller
-    )
-    fees = ledger_account_get(code=LedgerAccountCode.PLATFORM_FEES, currency=order.currency)
+    _something(buyer_refund_minor, seller_share_minor, platform_fee_minor)
     description = f"Dispute on order {order.number} resolved"
     if note.strip():
         description += f": {note.strip()}"
-    return _post_out_of_escrow(
-        order=order,
-        idempotency_key=idempotency_key,
-        kind=LedgerTransactionKind.DISPUTE_SPLIT,
-        description=description,
-        credits=[
-            (refunds, buyer_refund_minor),
-            (payable, seller_share_minor),
-            (fees, platform_fee_minor),
-        ],
-        posted_by=posted_by,
-    )
+    with db_transaction.atomic():
+        refunds = ledger_account_get(code=LedgerAccountCode.BUYER_REFUNDS, currency=order.currency)
+        payable = ledger_account_get(
+            code=LedgerAccountCode.SELLER_PAYABLE, currency=order.currency, company=order.seller
+        )
+        fees = ledger_account_get(code=LedgerAccountCode.PLATFORM_FEES, currency=order.currency)
+        return _post_out_of_escrow(
+            order=order,
+            idempotency_key=idempotency_key,
+            kind=LedgerTransactionKind.DISPUTE_SPLIT,
+            description=description,
+            credits=[
+                (refunds, buyer_refund_minor),
+                (payable, seller_share_minor),
+                (fees, platform_fee_minor),
+            ],
+            posted_by=posted_by,
+        )
 
 
 def ledger_post_payout(
@@ -508,18 +519,18 @@ def ledger_post_payout(
     _positive("amount_minor", amount_minor)
     if method not in PAYOUT_METHODS:
         raise LedgerPostingRefused(f"Unknown payout method {method!r}.")
-    payable = ledger_account_get(
-        code=LedgerAccountCode.SELLER_PAYABLE, currency=currency, company=seller
-    )
-    paid_out = ledger_account_get(
-        code=LedgerAccountCode.SELLER_PAID_OUT, currency=currency, company=seller
-    )
     description = f"Payout to {seller} by {method.replace('_', ' ')}"
     if reference.strip():
         description += f" ({reference.strip()})"
     if order is not None:
         description += f" for order {order.number}"
     with db_transaction.atomic():
+        payable = ledger_account_get(
+            code=LedgerAccountCode.SELLER_PAYABLE, currency=currency, company=seller
+        )
+        paid_out = ledger_account_get(
+            code=LedgerAccountCode.SELLER_PAID_OUT, currency=currency, company=seller
+        )
         lock(LedgerAccount, payable.pk)  # one withdrawal from this payable at a time
         if _transaction_by_key(idempotency_key) is None:
             available = account_balance(account=payable)

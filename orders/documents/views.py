@@ -5,6 +5,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
+from rest_framework.throttling import SimpleRateThrottle
 
 from marketplace.accounts.models import Company, User
 from marketplace.core.exceptions import NotFound
@@ -14,6 +15,16 @@ from orders.documents.forms import DocumentCheckForm, VerificationCodeForm
 from orders.documents.models import TradeDocument
 from orders.documents.templatetags.document_tags import order_documents_context
 from orders.models import Order
+
+
+class DocumentCheckThrottle(SimpleRateThrottle):
+    """The page's uploads count against the same per-address budget as the API's
+    (``document_verify`` in ``DEFAULT_THROTTLE_RATES``)."""
+
+    scope = "document_verify"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def document_file_response(document: TradeDocument) -> FileResponse:
@@ -98,7 +109,11 @@ def verify_detail(request: HttpRequest, code: str) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = DocumentCheckForm(request.POST, request.FILES)
-        if form.is_valid():
+        if not DocumentCheckThrottle().allow_request(request, None):  # type: ignore[arg-type]
+            form = DocumentCheckForm()
+            result = "throttled"
+            status = 429
+        elif form.is_valid():
             digest = selectors.file_sha256(form.cleaned_data["file"])
             result = "genuine" if digest == document.sha256 else "not_genuine"
             form = DocumentCheckForm()

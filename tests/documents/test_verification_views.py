@@ -156,3 +156,21 @@ def test_a_missing_or_empty_file_is_an_inline_error_and_changes_nothing(data, er
     assert 'aria-describedby="id_file_helptext id_file_error"' in body
     assert "GENUINE" not in body
     assert documents_state() == before
+
+
+def test_checks_on_the_page_are_throttled_at_30_a_minute_per_address():
+    document = _invoice()
+    client = Client()
+    content = document_bytes(document)
+
+    responses = [
+        client.post(
+            f"/documents/verify/{document.verification_code}/",
+            {"file": SimpleUploadedFile("copy.pdf", content)},
+        )
+        for _ in range(31)
+    ]
+
+    assert [r.status_code for r in responses] == [200] * 30 + [429]
+    assert b"Too many checks from your address." in responses[-1].content
+    assert b"<strong>GENUINE</strong>" not in responses[-1].content

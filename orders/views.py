@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_countries import countries
 
 from listings.selectors import listing_get_visible
+from listings.templatetags.listing_tags import format_unit_price
 from marketplace.accounts.models import Company
 from marketplace.core.exceptions import Conflict, InvalidTransition, NotFound
 from marketplace.trade.incoterms import INCOTERMS, Incoterm
@@ -248,7 +249,7 @@ def breakdown_from_estimate(estimate: Any) -> dict[str, Any]:
         "flags": data["flags"],
         "sample": "sample_rates" in data["flags"],
         "unavailable": None,
-        "unit_price": f"{estimate.unit_price.currency} {estimate.unit_price.amount:,.4f}",
+        "unit_price": format_unit_price(estimate.unit_price.amount, estimate.unit_price.currency),
         "quantity": estimate.quantity,
     }
 

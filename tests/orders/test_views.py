@@ -426,7 +426,7 @@ def test_the_estimate_widget_renders_the_breakdown_for_htmx(buyer_client, listin
     assert response.status_code == 200
     page = text(response)
     assert "<html" not in response.content.decode()
-    assert "500 × USD 1.2000" in page
+    assert "500 pieces × USD 1.20 (the tier price at this quantity)" in page
     assert "Import duty (3.7 %)" in page and "USD 22.20" in page
     assert "VAT (19 %)" in page and "USD 118.22" in page
     assert "Landed cost for the buyer USD 740.42" in page

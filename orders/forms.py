@@ -310,7 +310,7 @@ class CheckoutForm(forms.Form):
                     "required": "Choose an Incoterm.",
                     "invalid_choice": f"“%(value)s” is not offered; offered: {', '.join(offered)}.",
                 },
-                help_text=None
+                help_text=""
                 if offered
                 else "These listings share no Incoterm: order them separately.",
             )

@@ -371,7 +371,7 @@ def cart_add(request: HttpRequest, company: Company) -> HttpResponse:
         listing_id = request.POST.get("listing", "")
         messages.error(
             request,
-            "Not added to the cart: " + " ".join(m for e in form.errors.values() for m in e),
+            "Not added to the cart: " + " ".join(str(m) for e in form.errors.values() for m in e),
         )
         if listing_id.isdigit():
             return redirect("listings:detail", pk=int(listing_id))
@@ -398,7 +398,8 @@ def cart_update(request: HttpRequest, company: Company, listing_pk: int) -> Http
     if not form.is_valid():
         messages.error(
             request,
-            "The quantity was not changed: " + " ".join(m for e in form.errors.values() for m in e),
+            "The quantity was not changed: "
+            + " ".join(str(m) for e in form.errors.values() for m in e),
         )
         return redirect("orders:cart")
     try:
@@ -527,7 +528,8 @@ def order_list(request: HttpRequest, company: Company) -> HttpResponse:
     orders = selectors.order_list_for_company(company=company, role=role, status=status or None)
     page = Paginator(orders, ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
     for order in page.object_list:
-        order.total_display = str(Money.from_minor_units(order.total_minor, order.currency))
+        total = str(Money.from_minor_units(order.total_minor, order.currency))
+        order.total_display = total  # type: ignore[attr-defined]
     return render(
         request,
         "orders/order_list.html",
@@ -573,7 +575,8 @@ def _render_detail(
     is_seller = company.pk == order.seller_id
     lines = list(order.lines.all())
     for line in lines:
-        line.total_display = str(Money.from_minor_units(line.line_total_minor, order.currency))
+        line_total_text = str(Money.from_minor_units(line.line_total_minor, order.currency))
+        line.total_display = line_total_text  # type: ignore[attr-defined]
 
     def money(minor: int) -> str:
         return str(Money.from_minor_units(minor, order.currency))
@@ -734,7 +737,7 @@ def landed_cost_estimate(request: HttpRequest, pk: int) -> HttpResponse:
     company = _active_company(request)
     user = request.user if request.user.is_authenticated else None
     try:
-        listing = listing_get_visible(listing_id=pk, user=user, company=company)  # type: ignore[arg-type]
+        listing = listing_get_visible(listing_id=pk, user=user, company=company)
     except NotFound:
         raise Http404("No such listing.") from None
     if request.GET.get("destination"):

@@ -317,7 +317,8 @@ class RateUsedSerializer(serializers.Serializer):
     name = serializers.CharField(required=False, help_text="Import taxes only, e.g. VAT.")
     percent = serializers.CharField(help_text='Ad valorem rate in %, e.g. "2.7".')
     duty_in_base = serializers.BooleanField(required=False, help_text="Import taxes only.")
-    source = serializers.CharField()
+    # The serializer metaclass takes declared fields out of the class (Field.source is DRF's).
+    source = serializers.CharField()  # type: ignore[assignment]
     valid_from = serializers.DateField()
     is_sample = serializers.BooleanField(help_text="A sample rate, not yet checked.")
 

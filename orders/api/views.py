@@ -123,7 +123,7 @@ class OrderListCreateView(APIView):
         try:
             order = services.order_place(
                 buyer=company,
-                actor=request.user,
+                actor=request.user,  # type: ignore[arg-type]
                 lines=[
                     services.LineInput(listing_id=line["listing"], quantity=line["quantity"])
                     for line in data["lines"]
@@ -295,7 +295,7 @@ class ListingLandedCostView(APIView):
         if not form.is_valid() or form.estimate is None:
             raise ValidationError(
                 {
-                    ("non_field_errors" if key == "__all__" else key): list(messages)
+                    ("non_field_errors" if key == "__all__" else key): [str(m) for m in messages]
                     for key, messages in form.errors.items()
                 }
                 or {"detail": ["No estimate could be made."]}

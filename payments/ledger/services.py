@@ -286,8 +286,9 @@ def ledger_reverse(
     """Post the exact opposite of ``transaction`` (a correction; the original stays).
 
     A transaction is reversed at most once, and a reversal is not reversed (post the
-    original again under a new key instead). A reversal that takes money out of escrow is
-    refused when the order no longer holds it (``LedgerInsufficientFunds``).
+    original again under a new key instead). A reversal that takes money out of escrow or
+    out of a seller's payable is refused when the order or the seller no longer has it
+    (``LedgerInsufficientFunds``): a settlement already paid out cannot be reversed.
     """
     original = transaction
     if not reason or not reason.strip():
@@ -316,6 +317,7 @@ def ledger_reverse(
             )
             if order is not None and escrow_out > 0:
                 _require_held(order=order, amount_minor=escrow_out)
+            _require_payable_for(entries)
         return ledger_post(
             idempotency_key=idempotency_key,
             description=description,
@@ -343,6 +345,27 @@ def _not_negative(name: str, amount: int) -> None:
 def _something(*amounts: int) -> None:
     if sum(amounts) <= 0:
         raise LedgerPostingRefused("Nothing to move out of escrow.")
+
+
+def _require_payable_for(entries: list[EntryInput]) -> None:
+    """Refuse entries that would take a seller's payable below zero (accounts locked)."""
+    taken: dict[int, int] = defaultdict(int)
+    accounts: dict[int, LedgerAccount] = {}
+    for entry in entries:
+        if entry.account.code == LedgerAccountCode.SELLER_PAYABLE:
+            taken[entry.account.pk] -= entry.amount_minor
+            accounts[entry.account.pk] = entry.account
+    for pk in sorted(taken):  # lock in primary-key order
+        if taken[pk] <= 0:
+            continue
+        lock(LedgerAccount, pk)
+        available = account_balance(account=accounts[pk])
+        if taken[pk] > available:
+            raise LedgerInsufficientFunds(
+                f"{accounts[pk]} holds {available} minor units; {taken[pk]} cannot be taken out.",
+                available_minor=available,
+                requested_minor=taken[pk],
+            )
 
 
 def _require_held(*, order: Order, amount_minor: int) -> None:

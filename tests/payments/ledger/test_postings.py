@@ -345,3 +345,18 @@ def test_three_decimal_and_zero_decimal_currencies_post_in_their_minor_units(sel
     assert account_balance(account=seller_account("seller_payable", seller, "KWD")) == 1197530
     assert order_escrow_held_minor(order=jpy) == 51500
     assert order_escrow_held_minor(order=kwd) == 0
+
+
+def test_reversing_a_settlement_already_paid_out_is_refused(order, seller, captured):
+    settlement = ledger_post_settlement_released(
+        order=order, seller_share_minor=12000, platform_fee_minor=360, idempotency_key="s:1"
+    )
+    ledger_post_payout(
+        seller=seller, currency="USD", amount_minor=500, idempotency_key="p:1", method="transfer"
+    )
+    before = ledger_snapshot()
+
+    with pytest.raises(LedgerInsufficientFunds, match="holds 11500 minor units; 12000 cannot"):
+        ledger_reverse(transaction=settlement, idempotency_key="rev:s:1", reason="Too late")
+
+    assert ledger_snapshot() == before

@@ -235,7 +235,10 @@ class QrCode(Flowable):
 
     def __init__(self, url: str, size: float = QR_SIZE):
         super().__init__()
-        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+        # A fixed mask: choosing the best of eight costs more than the whole page otherwise.
+        code = qrcode.QRCode(
+            error_correction=qrcode.constants.ERROR_CORRECT_M, border=0, mask_pattern=0
+        )
         code.add_data(url)
         code.make(fit=True)
         self.matrix = code.get_matrix()

@@ -58,8 +58,14 @@ class LedgerAccountAdmin(_ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["code", "currency", "company", "balance", "entries_link"]
     list_filter = ["code", "currency"]
     search_fields = ["company__legal_name", "company__trading_name"]
-    fields = ["code", "currency", "company", "balance", "entries_link", "created_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "code",
+        "currency",
+        "company",
+        "balance",
+        "entries_link",
+        "created_at",
+    )
     ordering = ["code", "currency", "company_id"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LedgerAccount]:
@@ -67,7 +73,7 @@ class LedgerAccountAdmin(_ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="balance", ordering="balance_minor")
     def balance(self, obj: LedgerAccount) -> str:
-        return _money(obj.balance_minor, obj.currency)
+        return _money(obj.balance_minor, obj.currency)  # type: ignore[attr-defined]
 
     @admin.display(description="transactions")
     def entries_link(self, obj: LedgerAccount) -> str:
@@ -96,7 +102,7 @@ class LedgerTransactionAdmin(_ReadOnlyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-id"]
     inlines = [LedgerEntryInline]
-    fields = [
+    fields = readonly_fields = (
         "id",
         "created_at",
         "kind",
@@ -106,8 +112,7 @@ class LedgerTransactionAdmin(_ReadOnlyAdminMixin, admin.ModelAdmin):
         "reverses",
         "reversed_by_link",
         "posted_by",
-    ]
-    readonly_fields = fields
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LedgerTransaction]:
         return (
@@ -116,7 +121,7 @@ class LedgerTransactionAdmin(_ReadOnlyAdminMixin, admin.ModelAdmin):
             .select_related("order", "reverses", "reversed_by", "posted_by")
         )
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # The accounts list links here to show one account's transactions.
         if lookup == "entries__account__id__exact":
             return True

@@ -61,7 +61,9 @@ def ledger_balances() -> list[AccountBalance]:
     """The balance of every account, by code, currency and company."""
     return [
         AccountBalance(
-            account=account, currency=account.currency, balance_minor=account.balance_minor
+            account=account,
+            currency=account.currency,
+            balance_minor=account.balance_minor,  # type: ignore[attr-defined]  # annotated
         )
         for account in ledger_accounts_with_balances()
     ]

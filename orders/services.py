@@ -448,6 +448,24 @@ def _landed_cost(
     return duty, import_tax, snapshot
 
 
+def order_landed_cost_preview(
+    *, lines: list[tuple[str, str, Money]], currency: str, destination: str, incoterm: Incoterm
+) -> dict[str, Any]:
+    """The landed-cost snapshot that placing this seller's order would freeze (no freight yet),
+    by the very computation ``order_place`` uses, so that checkout shows what the order keeps.
+    Writes nothing."""
+    _, snapshot = _totals_and_landed_cost(
+        lines=lines,
+        currency=currency,
+        destination=destination,
+        incoterm=incoterm,
+        fee_bps=settings.PLATFORM_FEE_BPS,
+        freight=None,
+        insurance=None,
+    )
+    return snapshot
+
+
 def _totals_and_landed_cost(
     *,
     lines: list[tuple[str, str, Money]],

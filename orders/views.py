@@ -23,7 +23,7 @@ from listings.selectors import listing_get_visible
 from listings.templatetags.listing_tags import format_unit_price
 from marketplace.accounts.models import Company
 from marketplace.core.exceptions import Conflict, InvalidTransition, NotFound
-from marketplace.trade.incoterms import INCOTERMS, Incoterm
+from marketplace.trade.incoterms import INCOTERMS
 from marketplace.trade.money import Money
 from orders import selectors, services
 from orders.enums import OrderStatus
@@ -99,23 +99,6 @@ def _cart_groups(company: Company) -> list[SellerGroup]:
 
 
 # ---------- landed-cost breakdowns ----------
-
-
-def checkout_landed_cost_preview(
-    *, lines: list[tuple[str, str, Money]], currency: str, destination: str, incoterm: Incoterm
-) -> dict[str, Any]:
-    """The snapshot that placing this seller's order would freeze (no freight yet), by the
-    very computation the order service uses, so that checkout shows what the order keeps."""
-    _, snapshot = services._totals_and_landed_cost(
-        lines=lines,
-        currency=currency,
-        destination=destination,
-        incoterm=incoterm,
-        fee_bps=settings.PLATFORM_FEE_BPS,
-        freight=None,
-        insurance=None,
-    )
-    return snapshot
 
 
 PARTY_LABELS = {"buyer": "Buyer", "seller": "Seller"}
@@ -434,7 +417,7 @@ def _seller_estimate(group: SellerGroup, *, country: str, incoterm: str) -> dict
     if rule is None or not country or not lines or group.subtotal is None:
         return None
     return breakdown_from_snapshot(
-        checkout_landed_cost_preview(
+        services.order_landed_cost_preview(
             lines=lines, currency=group.currency, destination=country, incoterm=rule
         )
     )
@@ -489,7 +472,12 @@ def checkout(request: HttpRequest, company: Company) -> HttpResponse:
     return render(
         request,
         "orders/checkout.html",
-        {"form": form, "sections": sections, "groups": groups},
+        {
+            "form": form,
+            "sections": sections,
+            "groups": groups,
+            "payment_window_days": settings.ORDER_PAYMENT_WINDOW_DAYS,
+        },
         status=status,
     )
 

@@ -153,6 +153,17 @@ def test_checkout_prefills_the_address_and_shows_the_landed_cost_per_seller(
     assert incoterm_options == ["EXW", "DAP", "FOB", "CIF"]
 
 
+def test_checkout_states_the_payment_window_from_the_setting(
+    buyer_client, buyer, buyer_user, listing, settings
+):
+    settings.ORDER_PAYMENT_WINDOW_DAYS = 3
+    cart_with(buyer, buyer_user, (listing, 1000))
+
+    page = text(buyer_client.get(reverse("orders:checkout")))
+
+    assert "unpaid orders expire after 3 days." in page
+
+
 def test_checkout_estimate_partial_follows_the_country_and_incoterm(
     buyer_client, buyer, buyer_user, listing
 ):

@@ -6,6 +6,7 @@ against a short list of tags as a second line of defence. Headings are demoted t
 that a seller's "# Title" cannot compete with the page's own heading.
 """
 
+import threading
 import xml.etree.ElementTree as etree
 
 import markdown
@@ -52,13 +53,25 @@ class _DemoteHeadings(Treeprocessor):
                 element.tag = f"h{min(6, int(element.tag[1]) + _HEADING_SHIFT)}"
 
 
-def _markdown() -> markdown.Markdown:
+def _markdown_new() -> markdown.Markdown:
     md = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
     # Raw HTML in the source stays text: without these, Markdown copies it through verbatim.
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
     md.treeprocessors.register(_DemoteHeadings(md), "demote_headings", 0)
     return md
+
+
+# Building a Markdown instance (extensions, patterns) costs more than converting a short
+# description, so each thread keeps one and resets it between documents.
+_per_thread = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    md = getattr(_per_thread, "md", None)
+    if md is None:
+        md = _per_thread.md = _markdown_new()
+    return md.reset()
 
 
 def render_description(text: str) -> SafeString:

@@ -221,3 +221,23 @@ class PendingListing(Listing):
         proxy = True
         verbose_name = "listing pending review"
         verbose_name_plural = "moderation queue"
+
+
+class SearchTerm(models.Model):
+    """A word of published titles and how many published listings use it: the vocabulary that
+    search corrects a misspelt word against (listings.search.spelling_correct).
+
+    Words are added by a database trigger when a listing is published or retitled (migration
+    0006) and recounted by listings.search.search_terms_refresh.
+    """
+
+    word = models.CharField(max_length=40, primary_key=True)
+    listings = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            GinIndex(OpClass("word", name="gin_trgm_ops"), name="search_term_word_trgm"),
+        ]
+
+    def __str__(self) -> str:
+        return self.word

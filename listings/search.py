@@ -1,17 +1,26 @@
-"""Catalogue search: full-text over the stored vector, trigram similarity for typos, facets.
+"""Catalogue search: full-text over the stored vector, spelling correction for typos, facets.
 
 How a search stays fast at a million listings:
 
 - Words are matched with ``websearch_to_tsquery`` against ``Listing.search_vector`` (GIN).
   When they find fewer than ``TYPO_FALLBACK_BELOW`` listings and the query is plain words
-  (no quotes, ``-word`` or ``or``, whose meaning a fuzzy match would break), titles whose
-  words are similar to the query are added (``q <<% title``, pg_trgm, partial GIN index on
-  published titles) — "bluetoth" still finds "Bluetooth".
-- A search returns at most ``SEARCH_RESULT_LIMIT`` listings, as GitHub's search does: the
-  count of a common word over a million rows would cost more than the page itself.
+  (no quotes, ``-word`` or ``or``, whose meaning a correction would break), each word that no
+  published title uses is corrected to the most similar word that one does (``SearchTerm``, a
+  few thousand distinct title words with a trigram index, instead of a trigram scan over a
+  million titles), and titles with the corrected words are added — "bluetoth" still finds
+  "Bluetooth".
+- A search is settled by one query: the ids of at most ``SEARCH_RESULT_LIMIT`` listings in
+  their final order (as GitHub's search does, the count of a common word over a million rows
+  would cost more than the page itself), with the columns the facets count. A page then loads
+  only its own listings; the count and the facets come from those ids, with no query more.
 - Sorting by relevance ranks the ``SEARCH_RESULT_LIMIT`` most recently published matches
   (``ts_rank_cd`` over the title-A / description-B vector, plus the title's similarity to the
-  query), so that a common word never ranks a hundred thousand rows.
+  query), so that a common word never ranks a hundred thousand rows; the rank is computed on
+  those rows only, after the limit.
+- A category with subcategories is searched one subcategory at a time (``UNION ALL`` of one
+  ordered, limited query per category, each walking the category's own index of listings
+  by date or price — migration 0006), instead of walking the whole catalogue's index past the
+  listings of every other category.
 """
 
 import re
@@ -21,19 +30,15 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    TrigramStrictWordSimilarity,
-)
+from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db.models import BooleanField, Count, Expression, F, Q, QuerySet, Value
+from django.db import connection
+from django.db.models import BooleanField, F, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.fields import CharField
 from django_countries import countries
 
 from listings.enums import ListingStatus
-from listings.models import SEARCH_CONFIG, Category, Listing
+from listings.models import SEARCH_CONFIG, Category, Listing, ListingImage, PriceTier
 from marketplace.accounts.enums import VerificationStatus
 from marketplace.accounts.models import Company
 from marketplace.trade.currencies import CURRENCY_CHOICES
@@ -43,6 +48,8 @@ from marketplace.trade.selectors import fx_rate_latest
 
 SEARCH_RESULT_LIMIT = 500
 TYPO_FALLBACK_BELOW = 10
+# pg_trgm similarity a known word needs to replace an unknown one ("cofee" → "coffee" is 0.63).
+SPELLING_MIN_SIMILARITY = 0.4
 QUERY_MAX_LENGTH = 200
 
 ORDERING_RELEVANCE = "relevance"
@@ -57,6 +64,24 @@ _ORDER_BY: dict[str, tuple[Any, ...]] = {
     "-price": (F("price_min_usd").desc(nulls_last=True), "-published_at", "-pk"),
     "-created": ("-published_at", "-pk"),
 }
+# The order a window query sorts by: "id" rather than "pk", which a UNION ALL can name.
+_WINDOW_ORDER: dict[str, tuple[Any, ...]] = {
+    "price": (F("price_min_usd").asc(nulls_last=True), "-published_at", "-id"),
+    "-price": (F("price_min_usd").desc(nulls_last=True), "-published_at", "-id"),
+    "-created": ("-published_at", "-id"),
+}
+# What a window query returns per listing: its id, what the facets count, what it is sorted by.
+_WINDOW_COLUMNS = (
+    "id",
+    "category_id",
+    "origin_country",
+    "incoterms",
+    "published_at",
+    "price_min_usd",
+)
+_RANK_COLUMNS = (*_WINDOW_COLUMNS, "search_vector", "title")
+# A word worth correcting: letters only, as SearchTerm keeps them (numbers and codes are not).
+_WORD = re.compile(r"[^\W_]+")
 # websearch operators: a quoted phrase, a "-word" exclusion, an "or" between words.
 _OPERATOR = re.compile(r'"|(^|\s)-\S|(^|\s)or(\s|$)', re.IGNORECASE)
 
@@ -167,16 +192,22 @@ def _to_usd(amount: Decimal, currency: str) -> Decimal:
     return quantize_unit_price(rate.apply(amount))
 
 
-def _filtered(params: ListingSearchParams) -> QuerySet[Listing]:
-    """Published listings narrowed by every facet (not by the words)."""
+def _category_ids(category: Category) -> list[int]:
+    # The category and what sits below it (the tree is seeded two levels deep; a third level
+    # is allowed).
+    within = Q(pk=category.pk) | Q(parent=category) | Q(parent__parent=category)
+    return sorted(Category.objects.filter(within).values_list("pk", flat=True))
+
+
+def _filtered(params: ListingSearchParams) -> list[QuerySet[Listing]]:
+    """Published listings narrowed by every facet (not by the words): one queryset per category
+    of ``params.category`` and its subcategories, or one for the whole catalogue.
+
+    Each category has its own indexes of listings by date and by price (migration 0006), so
+    the newest or cheapest of a category are read from its index in order; a single query over
+    ``category_id IN (...)`` could only walk the catalogue-wide index past the other categories.
+    """
     queryset = Listing.objects.filter(status=ListingStatus.PUBLISHED)
-    if params.category is not None:
-        # The category and what sits below it (the tree is seeded two levels deep; a third
-        # level is allowed). Ids rather than a join, so that the facets GIN index can use them.
-        category = params.category
-        within = Q(pk=category.pk) | Q(parent=category) | Q(parent__parent=category)
-        ids = list(Category.objects.filter(within).values_list("pk", flat=True))
-        queryset = queryset.filter(category_id__in=ids)
     if params.origin:
         queryset = queryset.filter(origin_country=params.origin)
     if params.incoterm:
@@ -195,7 +226,9 @@ def _filtered(params: ListingSearchParams) -> QuerySet[Listing]:
         queryset = queryset.exclude(seller__verification_status=VerificationStatus.VERIFIED)
     if params.seller is not None:
         queryset = queryset.filter(seller=params.seller)
-    return queryset
+    if params.category is None:
+        return [queryset]
+    return [queryset.filter(category_id=pk) for pk in _category_ids(params.category)]
 
 
 def is_plain_query(q: str) -> bool:
@@ -207,122 +240,271 @@ def _search_query(q: str) -> SearchQuery:
     return SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
 
 
-def _words(q: str) -> Q:
-    return Q(search_vector=_search_query(q))
+# --- spelling correction ----------------------------------------------------------------
 
 
-def _words_or_similar_title(q: str) -> Q:
-    # ``title %>> q`` is ``q <<% title``: a word of the title is similar to the query.
-    return _words(q) | Q(title__trigram_strict_word_similar=q)
+@dataclass(frozen=True)
+class SpellingCorrection:
+    """A plain query with its unknown words replaced by the most similar known title words.
+
+    ``text`` is the corrected query ("coffee beans" for "cofee beans"); ``tsquery`` the
+    ``to_tsquery`` input that finds titles with the corrected words (``'coffee':A & 'beans'``:
+    a replaced word must be in the title, weight A, as the typo fallback always matched titles).
+    """
+
+    text: str
+    tsquery: str
+    replaced: dict[str, str]
 
 
-def _with_relations(queryset: QuerySet[Listing]) -> QuerySet[Listing]:
-    return queryset.select_related("seller", "category", "hs_code").prefetch_related(
-        "price_tiers", "images"
+def spelling_correct(q: str) -> SpellingCorrection | None:
+    """``q`` with each word that no published title uses replaced by the most similar one that
+    does (``SearchTerm``, pg_trgm similarity at least SPELLING_MIN_SIMILARITY, the more common
+    word on a tie); ``None`` when every word is known or nothing similar is."""
+    tokens = _WORD.findall(q.lower())
+    candidates = sorted({t for t in tokens if t.isalpha() and len(t) >= 3})
+    if not candidates:
+        return None
+    with connection.cursor() as cursor:
+        # One query for every word: the exact word (similarity 1) wins, so known words map to
+        # themselves. `%` finds candidates through the trigram index on SearchTerm.word.
+        cursor.execute(
+            """
+            SELECT asked.word, best.word
+            FROM unnest(%s::text[]) AS asked(word)
+            LEFT JOIN LATERAL (
+                SELECT term.word
+                FROM listings_searchterm AS term
+                WHERE term.word %% asked.word AND similarity(term.word, asked.word) >= %s
+                ORDER BY term.word = asked.word DESC, term.listings > 0 DESC,
+                    similarity(term.word, asked.word) DESC, term.listings DESC, term.word
+                LIMIT 1
+            ) AS best ON true
+            """,
+            [candidates, SPELLING_MIN_SIMILARITY],
+        )
+        best = dict(cursor.fetchall())
+    replaced = {word: known for word, known in best.items() if known is not None and known != word}
+    if not replaced:
+        return None
+    words = [replaced.get(token, token) for token in tokens]
+    lexemes = [f"'{replaced[t]}':A" if t in replaced else f"'{t}'" for t in tokens]
+    return SpellingCorrection(text=" ".join(words), tsquery=" & ".join(lexemes), replaced=replaced)
+
+
+def search_terms_refresh() -> int:
+    """Recount the words of published titles into SearchTerm; returns how many words it has.
+
+    A database trigger (migration 0006) adds the words of a title as soon as its listing is
+    published or retitled, whatever the code path, so correction never misses a new word; this
+    recount (a daily Celery beat task, and ``manage.py search_terms_refresh``) brings the
+    listing counts up to date. Words no longer used keep a count of 0 rather than being deleted,
+    so that a recount racing with a publication can never drop a word the trigger just added;
+    correction prefers words with listings.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH counted AS (
+                SELECT word, ndoc FROM ts_stat(
+                    'SELECT to_tsvector(''simple'', title) FROM listings_listing
+                     WHERE status = ''published''')
+                WHERE word ~ '^[[:alpha:]]{3,40}$'
+            ), upserted AS (
+                INSERT INTO listings_searchterm (word, listings)
+                SELECT word, ndoc FROM counted
+                ON CONFLICT (word) DO UPDATE SET listings = EXCLUDED.listings
+                WHERE listings_searchterm.listings IS DISTINCT FROM EXCLUDED.listings
+            )
+            UPDATE listings_searchterm SET listings = 0
+            WHERE listings <> 0 AND word NOT IN (SELECT word FROM counted)
+            """
+        )
+        cursor.execute("SELECT count(*) FROM listings_searchterm WHERE listings > 0")
+        return cursor.fetchone()[0]
+
+
+# --- the window: a search's ids in their final order -------------------------------------
+
+
+def _window(parts: list[QuerySet[Listing]], order: tuple[Any, ...], columns=_WINDOW_COLUMNS):
+    """The first SEARCH_RESULT_LIMIT rows of ``parts`` together, in ``order``: one query."""
+    limited = [part.order_by(*order).values_list(*columns)[:SEARCH_RESULT_LIMIT] for part in parts]
+    if len(limited) == 1:
+        return limited[0]
+    return limited[0].union(*limited[1:], all=True).order_by(*order)[:SEARCH_RESULT_LIMIT]
+
+
+def _ranked_window(
+    parts: list[QuerySet[Listing]], query: SearchQuery, similar_to: str | None
+) -> list[tuple]:
+    """The SEARCH_RESULT_LIMIT newest matches of ``query``, ranked: one query that computes the
+    rank of those rows only (``ts_rank_cd`` plus, for plain words, the title's similarity)."""
+    newest = _window(
+        [part.filter(search_vector=query) for part in parts],
+        _WINDOW_ORDER["-created"],
+        _RANK_COLUMNS,
+    )
+    inner_sql, inner_params = newest.query.sql_with_params()
+    compiler = newest.query.get_compiler(connection=connection)
+    query_sql, query_params = compiler.compile(query.resolve_expression(newest.query))
+    rank_sql, rank_params = f"ts_rank_cd(w.search_vector, {query_sql})", list(query_params)
+    if similar_to is not None:
+        rank_sql += " + strict_word_similarity(%s, w.title)"
+        rank_params.append(similar_to)
+    columns = ", ".join(f"w.{name}" for name in _WINDOW_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM ({inner_sql}) AS w "  # noqa: S608 - compiled by the ORM
+            f"ORDER BY {rank_sql} DESC, w.published_at DESC, w.id DESC",
+            [*inner_params, *rank_params],
+        )
+        return cursor.fetchall()
+
+
+def _matches(
+    parts: list[QuerySet[Listing]], query: SearchQuery, ordering: str, similar_to: str | None
+) -> list[tuple]:
+    if ordering == ORDERING_RELEVANCE:
+        return _ranked_window(parts, query, similar_to)
+    return list(
+        _window([part.filter(search_vector=query) for part in parts], _WINDOW_ORDER[ordering])
     )
 
 
-def _listings_with_ids(ids: list[int]) -> QuerySet[Listing]:
+def _in_order(ids: list[int]) -> QuerySet[Listing]:
+    """The listings ``ids`` in that order, with what a card, a page or the API shows."""
     # One array parameter (``id = ANY(%s)``) instead of IN with 500 parameters, which Django
     # takes ~2 ms per query to build.
-    any_of = RawSQL('"listings_listing"."id" = ANY(%s)', (ids,), output_field=BooleanField())
-    return Listing.objects.filter(any_of)
+    any_of = RawSQL(
+        '"listings_listing"."id" = ANY(%s::bigint[])', (ids,), output_field=BooleanField()
+    )
+    position = RawSQL('array_position(%s::bigint[], "listings_listing"."id")', (ids,))
+    return (
+        ListingSearchResults(Listing)
+        .filter(any_of)
+        .order_by(position.asc())
+        .defer("search_vector")  # ~300 bytes a row that nothing shown needs
+        .select_related("seller", "category", "hs_code")
+        .prefetch_related(
+            # Ordered by their own columns: the models' default ordering joins the listing.
+            Prefetch("price_tiers", queryset=PriceTier.objects.order_by("min_quantity")),
+            Prefetch("images", queryset=ListingImage.objects.order_by("position", "id")),
+        )
+    )
 
 
-def _fewer_than(queryset: QuerySet[Listing], n: int) -> bool:
-    return len(queryset.order_by().values_list("pk", flat=True)[:n]) < n
+class ListingSearchResults(QuerySet):
+    """Search results: the listings of a window (``window``: its rows, in result order).
+
+    Sliced — as a paginator does — it loads only the listings of the slice; ``count()`` is the
+    window's length. Any other use is an ordinary queryset over the whole window.
+    """
+
+    window: list[tuple] | None = None
+
+    def count(self) -> int:
+        if self.window is not None and not self.query.is_sliced:
+            return len(self.window)
+        return super().count()
+
+    def __getitem__(self, k):  # type: ignore[override]
+        if (
+            self.window is not None
+            and isinstance(k, slice)
+            and k.step is None
+            and not self.query.is_sliced
+        ):
+            return _in_order([row[0] for row in self.window[k]])
+        return super().__getitem__(k)
 
 
-def _newest_ids(queryset: QuerySet[Listing]) -> list[int]:
-    newest = queryset.order_by("-published_at", "-pk").values_list("pk", flat=True)
-    return list(newest[:SEARCH_RESULT_LIMIT])
+def _results(rows: list[tuple]) -> ListingSearchResults:
+    results = _in_order([row[0] for row in rows])
+    results.window = rows
+    return results
 
 
 def listing_search(*, params: ListingSearchParams) -> QuerySet[Listing]:
     """Published listings matching ``params``, ordered as asked, at most SEARCH_RESULT_LIMIT.
 
-    With words and ``relevance``: the newest SEARCH_RESULT_LIMIT matches are fetched (one
-    query), then ranked; the queryset is over those ids, annotated with ``rank``. Otherwise a
-    lazy queryset in the requested order (the caller slices it; the API counts at most
-    SEARCH_RESULT_LIMIT rows). Without words, ``relevance`` means newest first.
+    Without words, ``relevance`` means newest first. With words and ``relevance``, the newest
+    SEARCH_RESULT_LIMIT matches ranked. The result is a queryset over the ids that one query
+    settled (see ``ListingSearchResults``): a page of it loads just that page.
     """
-    queryset = _filtered(params)
+    parts = _filtered(params)
     ordering = params.ordering if params.ordering in _ORDER_BY else ORDERING_RELEVANCE
     if not params.q:
-        order = _ORDER_BY["-created" if ordering == ORDERING_RELEVANCE else ordering]
-        return _with_relations(queryset.order_by(*order))
+        order = _WINDOW_ORDER["-created" if ordering == ORDERING_RELEVANCE else ordering]
+        return _results(list(_window(parts, order)))
     plain = is_plain_query(params.q)
-    if ordering != ORDERING_RELEVANCE:
-        matched = queryset.filter(_words(params.q))
-        if not (plain and _fewer_than(matched, TYPO_FALLBACK_BELOW)):
-            return _with_relations(matched.order_by(*_ORDER_BY[ordering]))
-        # A typo: the similar titles are many and costly to test, so take the newest ones.
-        window = _newest_ids(queryset.filter(_words_or_similar_title(params.q)))
-        in_order = _listings_with_ids(window).order_by(*_ORDER_BY[ordering])
-        return _with_relations(in_order)
-    window = _newest_ids(queryset.filter(_words(params.q)))
-    if plain and len(window) < TYPO_FALLBACK_BELOW:
-        window = _newest_ids(queryset.filter(_words_or_similar_title(params.q)))
-    rank: Expression = SearchRank(F("search_vector"), _search_query(params.q), cover_density=True)
-    if plain:
-        similarity = TrigramStrictWordSimilarity(
-            Value(params.q, output_field=CharField()),  # type: ignore[arg-type]
-            "title",
-        )
-        rank = rank + similarity
-    ranked = (
-        _listings_with_ids(window).annotate(rank=rank).order_by("-rank", "-published_at", "-pk")
-    )
-    return _with_relations(ranked)
+    query = _search_query(params.q)
+    rows = _matches(parts, query, ordering, params.q if plain else None)
+    if plain and len(rows) < TYPO_FALLBACK_BELOW:
+        correction = spelling_correct(params.q)
+        if correction is not None:
+            corrected = query | SearchQuery(
+                correction.tsquery, search_type="raw", config=SEARCH_CONFIG
+            )
+            rows = _matches(parts, corrected, ordering, correction.text)
+    return _results(rows)
 
 
 def listing_search_count(queryset: QuerySet[Listing]) -> int:
     """How many results a search has, up to SEARCH_RESULT_LIMIT (cheap at any size)."""
+    if isinstance(queryset, ListingSearchResults) and queryset.window is not None:
+        return len(queryset.window)
     return queryset.order_by()[:SEARCH_RESULT_LIMIT].count()
 
 
-def listing_search_facets(*, params: ListingSearchParams) -> dict[str, Any]:
+def listing_search_facets(
+    *, params: ListingSearchParams, results: QuerySet[Listing] | None = None
+) -> dict[str, Any]:
     """Counts per category, country of origin and Incoterm for the search page's facets.
 
     Counted over the same results as ``listing_search`` (at most SEARCH_RESULT_LIMIT), so
-    they stay cheap for a common word. ``categories`` lists top-level categories with their
+    they stay cheap for a common word; pass the ``results`` of ``listing_search`` to count
+    them without searching again. ``categories`` lists top-level categories with their
     subcategories' listings included, then the subcategories, each
     ``{"category": Category, "count": n}``; ``origins`` ``{"code", "name", "count"}``;
     ``incoterms`` ``{"code", "count"}``; all by count, highest first. ``total`` is the number
     of results counted and ``capped`` whether there may be more.
     """
-    results = listing_search(params=params)
-    ids = list(results.order_by().values_list("pk", flat=True)[:SEARCH_RESULT_LIMIT])
-    base = _listings_with_ids(ids)
-    per_category = dict(
-        base.values_list("category_id").annotate(n=Count("pk")).values_list("category_id", "n")
-    )
+    if not isinstance(results, ListingSearchResults) or results.window is None:
+        results = listing_search(params=params)
+    window = results.window or []  # type: ignore[attr-defined]
+    per_category = Counter(row[1] for row in window)
+    origins = Counter(row[2] for row in window)
+    incoterms = Counter(code for row in window for code in row[3])
     categories = {category.pk: category for category in Category.objects.all()}  # a few dozen
-    rolled: dict[int, int] = {}
+    rolled: Counter[int] = Counter()
     for category_id, n in per_category.items():
-        category = categories[category_id]
-        rolled[category.pk] = rolled.get(category.pk, 0) + n
-        if category.parent_id is not None:
-            rolled[category.parent_id] = rolled.get(category.parent_id, 0) + n
-    origins = (
-        base.values_list("origin_country").annotate(n=Count("pk")).order_by("-n", "origin_country")
-    )
-    incoterms = Counter(
-        code for offered in base.values_list("incoterms", flat=True) for code in offered
-    )
+        rolled[category_id] += n
+        parent_id = categories[category_id].parent_id
+        if parent_id is not None:
+            rolled[parent_id] += n
     country_names = dict(countries)
     return {
-        "categories": sorted(
-            ({"category": categories[pk], "count": n} for pk, n in rolled.items()),
-            key=lambda row: (row["category"].parent_id is not None, -row["count"]),
-        ),
+        "categories": [
+            {"category": categories[pk], "count": n}
+            for pk, n in sorted(
+                rolled.items(),
+                key=lambda item: (
+                    categories[item[0]].parent_id is not None,
+                    -item[1],
+                    categories[item[0]].position,
+                    categories[item[0]].name,
+                ),
+            )
+        ],
         "origins": [
-            {"code": code, "name": country_names.get(code, code), "count": n} for code, n in origins
+            {"code": code, "name": country_names.get(code, code), "count": n}
+            for code, n in sorted(origins.items(), key=lambda item: (-item[1], item[0]))
         ],
         "incoterms": [
             {"code": code, "count": n}
             for code, n in sorted(incoterms.items(), key=lambda item: (-item[1], item[0]))
         ],
-        "total": len(ids),
-        "capped": len(ids) >= SEARCH_RESULT_LIMIT,
+        "total": len(window),
+        "capped": len(window) >= SEARCH_RESULT_LIMIT,
     }

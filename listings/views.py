@@ -1,5 +1,6 @@
 """Browser views for listings: parse the request, call a service, selector or search, render."""
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -8,13 +9,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 from django_countries import countries
 
@@ -22,7 +26,7 @@ from listings import selectors, services
 from listings.enums import ListingStatus
 from listings.forms import LISTING_FIELDS, PACKING_FIELDS, ListingForm, PriceTierFormSet, SearchForm
 from listings.markdown import render_description
-from listings.models import Category, Listing
+from listings.models import Category, Listing, ListingImage
 from listings.search import (
     SEARCH_RESULT_LIMIT,
     ListingSearchParams,
@@ -410,7 +414,7 @@ def search(request: HttpRequest) -> HttpResponse:
     results = list(page.object_list)
     for listing in results:
         listing.indicative_price_from = prices.price(listing.price_min, listing.currency)
-    facets = listing_search_facets(params=params)
+    facets = listing_search_facets(params=params, results=results_queryset)  # no new search
     origins = [(row["code"], f"{row['name']} ({row['count']})") for row in facets["origins"]]
     if params.origin and params.origin not in {code for code, _ in origins}:
         origins.insert(
@@ -456,6 +460,70 @@ def search(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# Bump when a fragment template changes, so that no page mixes old and new fragments.
+DETAIL_FRAGMENTS_VERSION = 1
+DETAIL_FRAGMENTS_SECONDS = 24 * 3600
+
+
+def _detail_fragments_key(listing: Listing, images: list[ListingImage]) -> str:
+    """A cache key that changes with anything the cached fragments show.
+
+    The listing's own columns (``updated_at`` moves on every edit through the services; the
+    columns themselves cover any other writer), the seller card, category, HS code and photos —
+    all loaded with the listing already, so the key costs no query.
+    """
+    seller, category, hs_code = listing.seller, listing.category, listing.hs_code
+    parent = category.parent
+    shown = (
+        DETAIL_FRAGMENTS_VERSION,
+        [
+            getattr(listing, f.attname)
+            for f in Listing._meta.concrete_fields
+            if f.attname != "search_vector"
+        ],
+        (
+            seller.pk,
+            seller.display_name,
+            seller.slug,
+            seller.is_verified,
+            str(seller.country),
+            seller.created_at,
+        ),
+        (
+            category.pk,
+            category.name,
+            parent.pk if parent else None,
+            parent.name if parent else None,
+        ),
+        (hs_code.code, hs_code.description),
+        [(i.pk, i.updated_at, i.original.name, i.detail.name, i.alt_text) for i in images],
+    )
+    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+    return f"listings:detail:{listing.pk}:{digest}"
+
+
+def _detail_fragments(listing: Listing, images: list[ListingImage]) -> dict[str, str]:
+    """The viewer-independent parts of the detail page, rendered once per listing version."""
+    key = _detail_fragments_key(listing, images)
+    fragments = cache.get(key)
+    if fragments is None:
+        context = {"listing": listing, "images": images}
+        fragments = {
+            "breadcrumb": render_to_string("listings/_detail_breadcrumb.html", context),
+            "head": render_to_string("listings/_detail_head.html", context),
+            "seller": render_to_string(
+                "listings/_seller_card.html", {"seller": listing.seller, "storefront_link": True}
+            ),
+            "main": render_to_string(
+                "listings/_detail_main.html",
+                {"listing": listing, "description": render_description(listing.description)},
+            ),
+        }
+        cache.set(key, fragments, DETAIL_FRAGMENTS_SECONDS)
+    # Rendered by our own templates (autoescaped) on a miss: safe HTML.
+    return {name: mark_safe(html) for name, html in fragments.items()}  # noqa: S308
+
+
 @require_http_methods(["GET"])
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company = _active_company(request)
@@ -477,6 +545,7 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
         for tier in listing.price_tiers.all()
     ]
     is_own = company is not None and listing.seller_id == company.pk
+    images = list(listing.images.all())
     return render(
         request,
         "listings/detail.html",
@@ -485,8 +554,8 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "tiers": tiers,
             "fx_rate": prices.rate(listing.currency),
             "viewer_currency": prices.currency,
-            "images": list(listing.images.all()),
-            "description": render_description(listing.description),
+            "images": images,
+            "fragments": _detail_fragments(listing, images),
             "is_own": is_own,
             "show_status": listing.status != ListingStatus.PUBLISHED,
         },

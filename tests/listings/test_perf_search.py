@@ -1,0 +1,334 @@
+"""What the search and detail-page speed-ups must not change: spelling correction against the
+vocabulary of published titles, results settled by one window query, facets from that window,
+categories searched child by child, and detail fragments cached per listing version."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from listings import services
+from listings.models import Category, SearchTerm
+from listings.search import (
+    ListingSearchParams,
+    listing_search,
+    listing_search_count,
+    listing_search_facets,
+    search_terms_refresh,
+    spelling_correct,
+)
+from marketplace.accounts.enums import VerificationStatus
+from tests.listings.factories import ListingFactory, image_upload
+
+pytestmark = pytest.mark.django_db
+
+
+def published(title: str, description: str = "", age_minutes: int = 0, **kwargs):
+    return ListingFactory(
+        published=True,
+        title=title,
+        description=description,
+        published_at=timezone.now() - timedelta(minutes=age_minutes),
+        **kwargs,
+    )
+
+
+def words() -> dict[str, int]:
+    return dict(SearchTerm.objects.values_list("word", "listings"))
+
+
+# ---------- the vocabulary ----------
+
+
+def test_publishing_a_listing_adds_the_words_of_its_title_to_the_vocabulary(hs_codes):
+    ListingFactory(title="Secret prototype bolts")  # a draft: not in the catalogue
+    published("Bluetooth speaker 20 W", "Waterproof portable speaker.")
+
+    # Letters only, three or more: "20" and "w" are not words to correct to; nor is the
+    # description.
+    assert words() == {"bluetooth": 1, "speaker": 1}
+
+
+def test_a_retitled_listing_adds_its_new_words(hs_codes):
+    listing = published("Ceramic mug")
+
+    listing.title = "Ceramic tumbler"
+    listing.save()
+
+    assert set(words()) == {"ceramic", "mug", "tumbler"}
+
+
+def test_a_draft_that_is_published_later_adds_its_words(hs_codes):
+    listing = ListingFactory(title="Walnut chopping board")
+    assert words() == {}
+
+    listing.status = "published"
+    listing.published_at = timezone.now()
+    listing.save(update_fields=["status", "published_at"])
+
+    assert set(words()) == {"walnut", "chopping", "board"}
+
+
+def test_the_refresh_recounts_listings_per_word_and_keeps_unused_words_at_zero(hs_codes):
+    published("Ceramic mug")
+    published("Ceramic bowl")
+    archived = published("Enamel mug")
+    archived.status = "archived"
+    archived.save(update_fields=["status"])
+
+    live = search_terms_refresh()
+
+    assert live == 3
+    assert words() == {"ceramic": 2, "mug": 1, "bowl": 1, "enamel": 0}
+
+
+# ---------- spelling correction ----------
+
+
+@pytest.fixture
+def catalogue(hs_codes):
+    published("Ceramic coffee mug 350 ml", "Hand-glazed stoneware.", age_minutes=1)
+    published("Bluetooth speaker 20 W", "Waterproof portable speaker.", age_minutes=2)
+    published("Porcelain tea cup", "Ceramic cup with saucer.", age_minutes=3)
+    published("Roasted coffee beans", "Arabica, medium roast.", age_minutes=4)
+
+
+def test_an_unknown_word_is_corrected_to_the_most_similar_title_word(catalogue):
+    correction = spelling_correct("Cofee beanz")
+
+    assert correction is not None
+    assert correction.text == "coffee beans"
+    assert correction.replaced == {"cofee": "coffee", "beanz": "beans"}
+    assert correction.tsquery == "'coffee':A & 'beans':A"
+
+
+def test_known_words_numbers_and_short_words_are_kept(catalogue):
+    correction = spelling_correct("bluetoth speaker 20 w")
+
+    assert correction is not None
+    assert correction.text == "bluetooth speaker 20 w"
+    assert correction.tsquery == "'bluetooth':A & 'speaker' & '20' & 'w'"
+
+
+def test_a_query_of_known_words_needs_no_correction(catalogue):
+    assert spelling_correct("ceramic mug") is None
+
+
+def test_a_word_like_no_title_word_is_not_corrected(catalogue):
+    assert spelling_correct("xylophone") is None
+
+
+def test_a_typo_finds_the_title_with_the_corrected_word_and_not_descriptions(catalogue):
+    # "Porcelain tea cup" has "ceramic" in its description only: a corrected word must be in a
+    # title, as the typo fallback always matched titles.
+    assert [x.title for x in listing_search(params=ListingSearchParams(q="ceramik"))] == [
+        "Ceramic coffee mug 350 ml"
+    ]
+
+
+def test_a_typo_in_one_of_two_words_finds_the_listing(catalogue):
+    results = listing_search(params=ListingSearchParams(q="cofee beans"))
+
+    assert [listing.title for listing in results] == ["Roasted coffee beans"]
+
+
+def test_a_typo_is_corrected_with_a_facet_and_an_ordering(catalogue):
+    params = ListingSearchParams(q="cofee", origin="CN", ordering="-created")
+
+    assert [x.title for x in listing_search(params=params)] == [
+        "Ceramic coffee mug 350 ml",
+        "Roasted coffee beans",
+    ]
+
+
+def test_enough_exact_matches_are_not_mixed_with_corrections(hs_codes):
+    for n in range(10):
+        published(f"Coffee grinder {n}", age_minutes=n)
+    published("Toffee hammer", age_minutes=20)
+
+    titles = [x.title for x in listing_search(params=ListingSearchParams(q="coffee"))]
+
+    assert len(titles) == 10
+    assert "Toffee hammer" not in titles
+
+
+# ---------- the window ----------
+
+
+@pytest.fixture
+def thirty_bolts(hs_codes):
+    return [published(f"Steel bolt {n}", age_minutes=n) for n in range(30)]
+
+
+def test_a_slice_of_the_results_loads_only_that_slice_in_order(thirty_bolts):
+    results = listing_search(params=ListingSearchParams(q="bolt", ordering="-created"))
+
+    with CaptureQueriesContext(connection) as captured:
+        page = list(results[10:15])
+
+    assert [listing.title for listing in page] == [f"Steel bolt {n}" for n in range(10, 15)]
+    rows_query = captured.captured_queries[0]["sql"]
+    assert str(thirty_bolts[10].pk) in rows_query
+    assert str(thirty_bolts[9].pk) not in rows_query
+    assert str(thirty_bolts[15].pk) not in rows_query
+    assert '"search_vector"' not in rows_query  # never loaded for display
+
+
+def test_the_count_and_the_facets_come_from_the_window_without_searching_again(thirty_bolts):
+    params = ListingSearchParams(q="bolt")
+    results = listing_search(params=params)
+
+    with CaptureQueriesContext(connection) as captured:
+        count = results.count()
+        also = listing_search_count(results)
+        facets = listing_search_facets(params=params, results=results)
+
+    assert (count, also) == (30, 30)
+    assert (facets["total"], facets["capped"]) == (30, False)
+    assert facets["origins"] == [{"code": "CN", "name": "China", "count": 30}]
+    assert facets["incoterms"] == [{"code": "EXW", "count": 30}, {"code": "FOB", "count": 30}]
+    assert [(row["category"].slug, row["count"]) for row in facets["categories"]] == [
+        ("machinery-tools", 30),
+        ("machinery-tools-fasteners", 30),
+    ]
+    assert len(captured.captured_queries) == 1  # the category names
+
+
+def test_a_search_with_words_takes_one_query_before_its_page(thirty_bolts):
+    with CaptureQueriesContext(connection) as captured:
+        results = listing_search(params=ListingSearchParams(q="steel bolt"))
+
+    assert len(captured.captured_queries) == 1
+    assert results.count() == 30
+
+
+# ---------- a category is searched one subcategory at a time ----------
+
+
+@pytest.fixture
+def home(hs_codes):
+    kitchen = Category.objects.get(slug="home-furniture-kitchenware")
+    ceramics = Category.objects.get(slug="home-furniture-ceramics-tableware")
+    rows = [
+        ("Chef knife", kitchen, "3.0000", 1),
+        ("Stoneware bowl", ceramics, "1.0000", 2),
+        ("Pepper mill", kitchen, "2.0000", 3),
+        ("Porcelain mug", ceramics, "4.0000", 4),
+    ]
+    for title, category, price, age in rows:
+        published(title, category=category, tiers=[(100, price)], age_minutes=age)
+    published("Wood screw", tiers=[(100, "0.5000")])  # fasteners: another top category
+    return Category.objects.get(slug="home-furniture")
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("relevance", ["Chef knife", "Stoneware bowl", "Pepper mill", "Porcelain mug"]),
+        ("-created", ["Chef knife", "Stoneware bowl", "Pepper mill", "Porcelain mug"]),
+        ("price", ["Stoneware bowl", "Pepper mill", "Chef knife", "Porcelain mug"]),
+        ("-price", ["Porcelain mug", "Chef knife", "Pepper mill", "Stoneware bowl"]),
+    ],
+)
+def test_a_top_category_interleaves_its_subcategories_in_the_order_asked(home, ordering, expected):
+    params = ListingSearchParams(category=home, ordering=ordering)
+
+    assert [x.title for x in listing_search(params=params)] == expected
+
+
+def test_a_top_category_with_words_and_a_price_cap(home):
+    params = ListingSearchParams(
+        q="mug or bowl or knife", category=home, max_price=Decimal("3.5"), ordering="price"
+    )
+
+    assert [x.title for x in listing_search(params=params)] == ["Stoneware bowl", "Chef knife"]
+
+
+def test_a_top_category_with_the_verified_filter(home):
+    bowl = home.children.get(slug="home-furniture-ceramics-tableware").listings.get(
+        title="Stoneware bowl"
+    )
+    bowl.seller.verification_status = VerificationStatus.UNVERIFIED
+    bowl.seller.save(update_fields=["verification_status"])
+
+    verified = ListingSearchParams(category=home, verified=True, ordering="price")
+    unverified = ListingSearchParams(category=home, verified=False)
+
+    assert [x.title for x in listing_search(params=verified)] == [
+        "Pepper mill",
+        "Chef knife",
+        "Porcelain mug",
+    ]
+    assert [x.title for x in listing_search(params=unverified)] == ["Stoneware bowl"]
+
+
+# ---------- the detail page's cached fragments ----------
+
+
+def test_the_detail_page_is_served_from_the_fragment_cache_the_second_time(client, seller):
+    listing = ListingFactory(seller=seller, published=True, description="**Bolts**")
+    url = reverse("listings:detail", args=[listing.pk])
+    first = client.get(url).content.decode()
+
+    with CaptureQueriesContext(connection) as captured:
+        second = client.get(url).content.decode()
+
+    # The same page but for the per-request CSRF token (in the body tag's htmx headers).
+    assert second.split("<body")[1].split(">", 1)[1] == first.split("<body")[1].split(">", 1)[1]
+    assert "<strong>Bolts</strong>" in second
+    # The listing with its seller, category and HS code, then its tiers and photos.
+    assert len(captured.captured_queries) == 3
+
+
+def test_an_edit_through_the_services_shows_at_once(client, seller, seller_user):
+    listing = ListingFactory(seller=seller, published=True, description="Old text.", stock=10)
+    url = reverse("listings:detail", args=[listing.pk])
+    client.get(url)
+
+    services.listing_update(listing=listing, actor=seller_user, stock=20)
+    Listing = type(listing)
+    Listing.objects.filter(pk=listing.pk).update(description="New text.")  # any writer
+
+    content = client.get(url).content.decode()
+    assert "<p>New text.</p>" in content
+    assert "Old text." not in content
+    assert "<dd>20 pieces</dd>" in content
+
+
+def test_a_new_photo_and_a_seller_verification_change_show_at_once(client, seller, seller_user):
+    listing = ListingFactory(seller=seller, status="draft")
+    listing_url = reverse("listings:detail", args=[listing.pk])
+    client.force_login(seller_user)
+    assert "listing-gallery" not in client.get(listing_url).content.decode()
+
+    services.listing_image_add(listing=listing, actor=seller_user, file=image_upload())
+    assert "listing-gallery" in client.get(listing_url).content.decode()
+
+    seller.verification_status = VerificationStatus.UNVERIFIED
+    seller.save(update_fields=["verification_status"])
+    content = client.get(listing_url).content.decode()
+    assert "Not verified" in content
+    assert "Verified seller" not in content
+
+
+def test_indicative_prices_stay_per_viewer_with_cached_fragments(client, seller, fx_rates):
+    from marketplace.accounts.middleware import ACTIVE_COMPANY_SESSION_KEY
+    from tests.factories import CompanyFactory, MembershipFactory
+
+    listing = ListingFactory(seller=seller, published=True, tiers=[(100, "10.0000")])
+    url = reverse("listings:detail", args=[listing.pk])
+    assert "indicative" not in client.get(url).content.decode()  # anonymous, fills the cache
+
+    buyer = CompanyFactory(buyer=True, default_currency="EUR")
+    client.force_login(MembershipFactory(company=buyer).user)
+    session = client.session
+    session[ACTIVE_COMPANY_SESSION_KEY] = buyer.pk
+    session.save()
+    content = client.get(url).content.decode()
+
+    # USD 10.0000 at USD/EUR 0.8650
+    assert '<td class="num indicative">≈ EUR 8.65</td>' in content

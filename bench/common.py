@@ -96,9 +96,11 @@ def django_setup() -> None:
 
 
 def collectstatic() -> None:
-    """Production settings read the hashed static manifest: build it once for the bench."""
-    if (BENCH_STATIC_ROOT / "staticfiles.json").exists():
-        return
+    """Production settings read the hashed static manifest: bring it up to date for the bench.
+
+    Every run, since a stylesheet added since the last one would otherwise be missing from the
+    manifest and fail the page that links it (unchanged files are not copied again).
+    """
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=REPO,

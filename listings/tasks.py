@@ -4,7 +4,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
-from listings import services
+from listings import search, services
 
 
 @shared_task(
@@ -15,3 +15,9 @@ from listings import services
 )
 def listing_moderation_notify_task(*, event_id: int) -> bool:
     return services.listing_moderation_notify(event_id=event_id)
+
+
+@shared_task
+def search_terms_refresh_task() -> int:
+    """Daily (beat): recount the spelling vocabulary; the trigger adds new words as they come."""
+    return search.search_terms_refresh()

@@ -2,10 +2,12 @@
 vocabulary of published titles, results settled by one window query, facets from that window,
 categories searched child by child, and detail fragments cached per listing version."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -21,6 +23,7 @@ from listings.search import (
     search_terms_refresh,
     spelling_correct,
 )
+from listings.tasks import search_terms_refresh_task
 from marketplace.accounts.enums import VerificationStatus
 from tests.listings.factories import ListingFactory, image_upload
 
@@ -84,6 +87,20 @@ def test_the_refresh_recounts_listings_per_word_and_keeps_unused_words_at_zero(h
 
     assert live == 3
     assert words() == {"ceramic": 2, "mug": 1, "bowl": 1, "enamel": 0}
+
+
+def test_the_command_and_the_beat_task_recount_the_vocabulary(hs_codes):
+    published("Ceramic mug")
+    SearchTerm.objects.update(listings=7)
+    out = io.StringIO()
+
+    call_command("search_terms_refresh", stdout=out)
+
+    assert out.getvalue() == "2 words in published titles.\n"
+    assert words() == {"ceramic": 1, "mug": 1}
+    SearchTerm.objects.update(listings=7)
+    assert search_terms_refresh_task() == 2
+    assert words() == {"ceramic": 1, "mug": 1}
 
 
 # ---------- spelling correction ----------

@@ -211,6 +211,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "marketplace.trade.tasks.fx_rates_refresh_task",
         "schedule": crontab(minute=15, hour=6),
     },
+    "refresh-search-terms": {
+        "task": "listings.tasks.search_terms_refresh_task",
+        "schedule": crontab(minute=40, hour=3),
+    },
     "expire-unpaid-orders": {"task": "orders.tasks.orders_expire_unpaid_task", "schedule": 3600.0},
     "complete-inspected-orders": {
         "task": "orders.tasks.orders_complete_after_inspection_task",

@@ -45,6 +45,8 @@ def migration_seed_data_ensure() -> None:
 
     A transactional test ends with a flush that empties every table, and with --reuse-db the
     migrations do not run again; tests that rely on migration data get it back from here.
+    (Not serialized_rollback: its reload clashes with the content types that a plain
+    transactional test's flush recreates.)
     """
     import importlib
 

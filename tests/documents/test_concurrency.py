@@ -14,7 +14,7 @@ from orders.documents.enums import DocumentKind, DocumentStatus
 from orders.documents.models import DocumentSequence, TradeDocument
 from tests.documents.factories import document_order, seller_company
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_together(calls: list[Callable[[], Any]]) -> list[tuple[str, Any]]:

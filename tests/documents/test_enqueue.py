@@ -76,10 +76,8 @@ def test_a_refused_shipment_queues_nothing(django_capture_on_commit_callbacks):
     assert not TradeDocument.objects.exists()
 
 
-# serialized_rollback: its flush leaves the content types to be restored, so that a later
-# serialized test does not find them twice.
 @pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_real_worker_makes_the_four_documents_within_seconds(celery_worker):
     order = document_order(status=OrderStatus.PLACED, confirmed_at=None)
     seller_user = MembershipFactory(company=order.seller).user

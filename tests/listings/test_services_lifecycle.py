@@ -206,7 +206,7 @@ def test_seller_b_cannot_submit_archive_or_delete_seller_as_listing(seller):
 # --- concurrency --------------------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_moderators_deciding_at_once_exactly_one_wins():
     seller = CompanyFactory(seller=True, verified=True)
     listing = ListingFactory(seller=seller, pending=True)

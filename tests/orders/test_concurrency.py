@@ -16,8 +16,8 @@ from orders.services import LineInput, order_place
 from tests.listings.factories import ListingFactory
 from tests.orders.factories import buyer_member, seller_member, ship_to
 
-# serialized_rollback puts back the rows the migrations seeded once the test has flushed.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Real transactions; tests/conftest.py puts back the data-migration rows after each flush.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_together(calls: list[Callable[[], Any]]) -> list[tuple[str, Any]]:

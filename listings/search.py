@@ -25,7 +25,7 @@ How a search stays fast at a million listings:
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -33,8 +33,9 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, F, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, F, Prefetch, Q, QuerySet, Window
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import RowNumber
 from django_countries import countries
 
 from listings.enums import ListingStatus
@@ -48,6 +49,9 @@ from marketplace.trade.selectors import fx_rate_latest
 
 SEARCH_RESULT_LIMIT = 500
 TYPO_FALLBACK_BELOW = 10
+# How deep a search with words first walks each part newest first, and at most in a second walk.
+WALK_FIRST = 2_500
+WALK_MAX = 50_000
 # pg_trgm similarity a known word needs to replace an unknown one ("cofee" → "coffee" is 0.63).
 SPELLING_MIN_SIMILARITY = 0.4
 QUERY_MAX_LENGTH = 200
@@ -335,38 +339,116 @@ def _window(parts: list[QuerySet[Listing]], order: tuple[Any, ...], columns=_WIN
     return limited[0].union(*limited[1:], all=True).order_by(*order)[:SEARCH_RESULT_LIMIT]
 
 
-def _ranked_window(
-    parts: list[QuerySet[Listing]], query: SearchQuery, similar_to: str | None
-) -> list[tuple]:
-    """The SEARCH_RESULT_LIMIT newest matches of ``query``, ranked: one query that computes the
-    rank of those rows only (``ts_rank_cd`` plus, for plain words, the title's similarity)."""
-    newest = _window(
-        [part.filter(search_vector=query) for part in parts],
-        _WINDOW_ORDER["-created"],
-        _RANK_COLUMNS,
+def _compiled(expression: Any, queryset: QuerySet) -> tuple[str, list]:
+    compiler = queryset.query.get_compiler(connection=connection)
+    sql, params = compiler.compile(expression.resolve_expression(queryset.query))
+    return sql, list(params)
+
+
+def _newest_matches_sql(part: QuerySet[Listing], query: SearchQuery, walk: int | None):
+    """SQL for the SEARCH_RESULT_LIMIT newest matches of ``query`` in ``part``.
+
+    With ``walk``, only among the ``walk`` newest listings of the part, read in date order
+    from its index (a row marked ``rn = walk`` tells that the part has more); without, as the
+    planner likes (for few matches: the GIN index, then those rows sorted).
+    """
+    newest = part.order_by("-published_at", "-id")
+    if walk is None:
+        matched = newest.filter(search_vector=query).values_list(*_RANK_COLUMNS)
+        sql, params = matched[:SEARCH_RESULT_LIMIT].query.sql_with_params()
+        return f"SELECT m.*, true AS matched, 0 AS rn FROM ({sql}) AS m", list(params)  # noqa: S608
+    numbered = newest.annotate(
+        rn=Window(RowNumber(), order_by=(F("published_at").desc(), F("id").desc()))
+    ).values_list(*_RANK_COLUMNS, "rn")
+    sql, params = numbered[:walk].query.sql_with_params()
+    words_sql, words_params = _compiled(query, numbered)
+    return (
+        f"SELECT r.*, r.search_vector @@ {words_sql} AS matched FROM ({sql}) AS r "  # noqa: S608
+        f"WHERE r.search_vector @@ {words_sql} OR r.rn = %s "
+        f"ORDER BY r.published_at DESC, r.id DESC LIMIT {SEARCH_RESULT_LIMIT + 1}",
+        [*words_params, *params, *words_params, walk],
     )
-    inner_sql, inner_params = newest.query.sql_with_params()
-    compiler = newest.query.get_compiler(connection=connection)
-    query_sql, query_params = compiler.compile(query.resolve_expression(newest.query))
-    rank_sql, rank_params = f"ts_rank_cd(w.search_vector, {query_sql})", list(query_params)
-    if similar_to is not None:
-        rank_sql += " + strict_word_similarity(%s, w.title)"
-        rank_params.append(similar_to)
+
+
+def _newest_window(
+    parts: list[QuerySet[Listing]],
+    query: SearchQuery,
+    rank_text: str | None,
+    *,
+    ranked: bool,
+    walk: bool,
+) -> list[tuple]:
+    """The SEARCH_RESULT_LIMIT newest matches of ``query`` over ``parts``; ranked if asked.
+
+    The query planner cannot tell how many listings two words match together ("stainless
+    steel", "cotton" within apparel) and then sorts thousands of rows fetched all over the
+    table. So each part is first walked newest first, WALK_FIRST listings deep: where the
+    words are common that finds the newest matches at once; where they are less common, the
+    share found says how deep to walk again; where they are rare (or nothing was found) the
+    planner's way is cheap. One query per round for all parts, at most three rounds. Over the
+    whole catalogue with a facet (``walk`` false) a walk would fetch every listing the facet
+    then rejects, so the planner's way (the words-and-facets GIN index) is taken at once.
+    """
+    walks: dict[int, int | None] = dict.fromkeys(range(len(parts)), WALK_FIRST if walk else None)
+    found: dict[int, list[tuple]] = {}
+    rank_sql, rank_params = "0", []
+    if ranked:
+        words_sql, words_params = _compiled(query, parts[0])
+        rank_sql, rank_params = f"ts_rank_cd(w.search_vector, {words_sql})", words_params
+        if rank_text is not None:
+            rank_sql += " + strict_word_similarity(%s, w.title)"
+            rank_params = [*rank_params, rank_text]
     columns = ", ".join(f"w.{name}" for name in _WINDOW_COLUMNS)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {columns} FROM ({inner_sql}) AS w "  # noqa: S608 - compiled by the ORM
-            f"ORDER BY {rank_sql} DESC, w.published_at DESC, w.id DESC",
-            [*inner_params, *rank_params],
-        )
-        return cursor.fetchall()
+    while walks:
+        branches, params = [], []
+        for index, walk in walks.items():
+            sql, part_params = _newest_matches_sql(parts[index], query, walk)
+            # The rank is computed on the rows a part returns only, after its limit.
+            branches.append(
+                f"(SELECT %s AS part, {columns}, w.matched, w.rn, {rank_sql} AS rank "  # noqa: S608
+                f"FROM ({sql}) AS w)"
+            )
+            params += [index, *rank_params, *part_params]
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(branches), params)
+            rows = cursor.fetchall()
+        by_part: dict[int, list[tuple]] = {index: [] for index in walks}
+        for row in rows:
+            by_part[row[0]].append(row)
+        next_walks: dict[int, int | None] = {}
+        for index, walk in walks.items():
+            part_rows = by_part[index]
+            matches = [row for row in part_rows if row[-3]]
+            deeper = walk is not None and any(row[-2] == walk for row in part_rows)
+            if len(matches) >= SEARCH_RESULT_LIMIT or not deeper:
+                found[index] = matches[:SEARCH_RESULT_LIMIT]
+            elif matches and walk == WALK_FIRST:
+                needed = walk * SEARCH_RESULT_LIMIT * 3 // (2 * len(matches))
+                next_walks[index] = needed if needed <= WALK_MAX else None
+            else:
+                next_walks[index] = None
+        walks = next_walks
+    newest = sorted(
+        (row for rows in found.values() for row in rows),
+        key=lambda row: (row[5], row[1]),
+        reverse=True,
+    )[:SEARCH_RESULT_LIMIT]
+    if ranked:
+        newest.sort(key=lambda row: (row[-1], row[5], row[1]), reverse=True)
+    return [row[1 : 1 + len(_WINDOW_COLUMNS)] for row in newest]
 
 
 def _matches(
-    parts: list[QuerySet[Listing]], query: SearchQuery, ordering: str, similar_to: str | None
+    parts: list[QuerySet[Listing]],
+    query: SearchQuery,
+    ordering: str,
+    similar_to: str | None,
+    *,
+    walk: bool,
 ) -> list[tuple]:
-    if ordering == ORDERING_RELEVANCE:
-        return _ranked_window(parts, query, similar_to)
+    if ordering in (ORDERING_RELEVANCE, "-created"):
+        ranked = ordering == ORDERING_RELEVANCE
+        return _newest_window(parts, query, similar_to, ranked=ranked, walk=walk)
     return list(
         _window([part.filter(search_vector=query) for part in parts], _WINDOW_ORDER[ordering])
     )
@@ -439,14 +521,19 @@ def listing_search(*, params: ListingSearchParams) -> QuerySet[Listing]:
         return _results(list(_window(parts, order)))
     plain = is_plain_query(params.q)
     query = _search_query(params.q)
-    rows = _matches(parts, query, ordering, params.q if plain else None)
+    # A walk reads a category from its own index; over the whole catalogue, only when no
+    # other facet would reject most of the listings it reads.
+    walk = params.category is not None or replace(params, q="", seller=None) == ListingSearchParams(
+        price_currency=params.price_currency, ordering=params.ordering
+    )
+    rows = _matches(parts, query, ordering, params.q if plain else None, walk=walk)
     if plain and len(rows) < TYPO_FALLBACK_BELOW:
         correction = spelling_correct(params.q)
         if correction is not None:
             corrected = query | SearchQuery(
                 correction.tsquery, search_type="raw", config=SEARCH_CONFIG
             )
-            rows = _matches(parts, corrected, ordering, correction.text)
+            rows = _matches(parts, corrected, ordering, correction.text, walk=walk)
     return _results(rows)
 
 

@@ -1,5 +1,6 @@
 """Reads of the catalogue, filtered by who is asking, with their related rows loaded up front."""
 
+from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from listings.enums import ListingStatus
@@ -79,3 +80,30 @@ def category_tree() -> list[Category]:
             Prefetch("children", queryset=Category.objects.order_by("position", "name"))
         )
     )
+
+
+# Plain SQL: the page it versions is served in ~2 ms, and the ORM would take ~1 ms to build it.
+_PUBLIC_VERSION_SQL = """
+    SELECT listing.updated_at, listing.stock, listing.category_id, listing.hs_code,
+           seller.legal_name, seller.trading_name, seller.slug, seller.country,
+           seller.verification_status,
+           (SELECT concat(count(*), ':', max(image.id), ':', max(image.updated_at))
+            FROM listings_listingimage AS image WHERE image.listing_id = listing.id)
+    FROM listings_listing AS listing
+    JOIN accounts_company AS seller ON seller.id = listing.seller_id
+    WHERE listing.id = %s AND listing.status = %s
+"""
+
+
+def listing_public_version(*, listing_id: object) -> tuple | None:
+    """What the public page of a published listing shows changes with, in one small query:
+    the listing's ``updated_at`` (every edit through the services) and stock, its seller card,
+    its category and HS code, and its photos; ``None`` when no published listing has this id.
+    For caching anonymous pages (reference data — category and HS names — is not in it)."""
+    try:
+        pk = int(str(listing_id))
+    except (ValueError, TypeError):
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(_PUBLIC_VERSION_SQL, [pk, ListingStatus.PUBLISHED.value])
+        return cursor.fetchone()

@@ -9,10 +9,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -524,8 +526,38 @@ def _detail_fragments(listing: Listing, images: list[ListingImage]) -> dict[str,
     return {name: mark_safe(html) for name, html in fragments.items()}  # noqa: S308
 
 
+# Stands for the CSRF token in a cached anonymous page; each response gets its own token.
+_CSRF_TOKEN_SLOT = "csrf-token-slot-of-this-response"  # noqa: S105 - not a secret
+
+
+def _public_page_key(pk: int, version: tuple) -> str:
+    shown = (DETAIL_FRAGMENTS_VERSION, version)
+    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
+    return f"listings:detail-page:{pk}:{digest}"
+
+
 @require_http_methods(["GET"])
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A listing's page. Anonymous buyers all see the same page (no indicative prices, no cart
+    form), so it is cached whole per listing version and only the CSRF token is put in per
+    response; a signed-in viewer gets the page rendered around the cached fragments."""
+    if not request.user.is_authenticated and not len(get_messages(request)):
+        version = selectors.listing_public_version(listing_id=pk)
+        if version is not None:
+            key = _public_page_key(pk, version)
+            html = cache.get(key)
+            if html is None:
+                page = _listing_detail_page(request, pk, cached_whole=True)
+                html = page.content.decode()
+                cache.set(key, html, DETAIL_FRAGMENTS_SECONDS)
+            response = HttpResponse(html.replace(_CSRF_TOKEN_SLOT, get_token(request)))
+            return response
+    return _listing_detail_page(request, pk)
+
+
+def _listing_detail_page(
+    request: HttpRequest, pk: int, *, cached_whole: bool = False
+) -> HttpResponse:
     company = _active_company(request)
     try:
         listing = selectors.listing_get_visible(
@@ -555,9 +587,18 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "fx_rate": prices.rate(listing.currency),
             "viewer_currency": prices.currency,
             "images": images,
-            "fragments": _detail_fragments(listing, images),
+            # A page cached whole renders its fragments in place rather than caching them apart.
+            "fragments": None if cached_whole else _detail_fragments(listing, images),
             "is_own": is_own,
             "show_status": listing.status != ListingStatus.PUBLISHED,
+            **(
+                {
+                    "csrf_token": _CSRF_TOKEN_SLOT,
+                    "description": render_description(listing.description),
+                }
+                if cached_whole
+                else {}
+            ),
         },
     )
 

@@ -259,7 +259,8 @@ def _explain(client, mix: dict[str, list[str]], results: dict[str, dict[str, dic
             with connection.cursor() as cur:
                 for query in captured.captured_queries:
                     sql = query["sql"]
-                    if not sql.lstrip().upper().startswith("SELECT"):
+                    # "(SELECT … UNION ALL (SELECT …": a search's window over several parts.
+                    if not sql.lstrip().lstrip("(").upper().startswith("SELECT"):
                         continue
                     cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT TEXT) " + sql)
                     plan = "\n".join(row[0] for row in cur.fetchall())

@@ -27,7 +27,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.contrib.postgres.search import SearchQuery
@@ -401,8 +401,8 @@ def _newest_window(
     columns = ", ".join(f"w.{name}" for name in _WINDOW_COLUMNS)
     while walks:
         branches, params = [], []
-        for index, walk in walks.items():
-            sql, part_params = _newest_matches_sql(parts[index], query, walk)
+        for index, depth in walks.items():
+            sql, part_params = _newest_matches_sql(parts[index], query, depth)
             # The rank is computed on the rows a part returns only, after its limit.
             branches.append(
                 f"(SELECT %s AS part, {columns}, w.matched, w.rn, {rank_sql} AS rank "  # noqa: S608
@@ -416,14 +416,14 @@ def _newest_window(
         for row in rows:
             by_part[row[0]].append(row)
         next_walks: dict[int, int | None] = {}
-        for index, walk in walks.items():
+        for index, depth in walks.items():
             part_rows = by_part[index]
             matches = [row for row in part_rows if row[-3]]
-            deeper = walk is not None and any(row[-2] == walk for row in part_rows)
+            deeper = depth is not None and any(row[-2] == depth for row in part_rows)
             if len(matches) >= SEARCH_RESULT_LIMIT or not deeper:
                 found[index] = matches[:SEARCH_RESULT_LIMIT]
-            elif matches and walk == WALK_FIRST:
-                needed = walk * SEARCH_RESULT_LIMIT * 3 // (2 * len(matches))
+            elif matches and depth == WALK_FIRST:
+                needed = depth * SEARCH_RESULT_LIMIT * 3 // (2 * len(matches))
                 next_walks[index] = needed if needed <= WALK_MAX else None
             else:
                 next_walks[index] = None
@@ -454,7 +454,7 @@ def _matches(
     )
 
 
-def _in_order(ids: list[int]) -> QuerySet[Listing]:
+def _in_order(ids: list[int]) -> "ListingSearchResults":
     """The listings ``ids`` in that order, with what a card, a page or the API shows."""
     # One array parameter (``id = ANY(%s)``) instead of IN with 500 parameters, which Django
     # takes ~2 ms per query to build.
@@ -462,7 +462,8 @@ def _in_order(ids: list[int]) -> QuerySet[Listing]:
         '"listings_listing"."id" = ANY(%s::bigint[])', (ids,), output_field=BooleanField()
     )
     position = RawSQL('array_position(%s::bigint[], "listings_listing"."id")', (ids,))
-    return (
+    return cast(
+        ListingSearchResults,
         ListingSearchResults(Listing)
         .filter(any_of)
         .order_by(position.asc())
@@ -472,7 +473,7 @@ def _in_order(ids: list[int]) -> QuerySet[Listing]:
             # Ordered by their own columns: the models' default ordering joins the listing.
             Prefetch("price_tiers", queryset=PriceTier.objects.order_by("min_quantity")),
             Prefetch("images", queryset=ListingImage.objects.order_by("position", "id")),
-        )
+        ),
     )
 
 
@@ -490,7 +491,7 @@ class ListingSearchResults(QuerySet):
             return len(self.window)
         return super().count()
 
-    def __getitem__(self, k):  # type: ignore[override]
+    def __getitem__(self, k):
         if (
             self.window is not None
             and isinstance(k, slice)
@@ -557,9 +558,9 @@ def listing_search_facets(
     ``incoterms`` ``{"code", "count"}``; all by count, highest first. ``total`` is the number
     of results counted and ``capped`` whether there may be more.
     """
-    if not isinstance(results, ListingSearchResults) or results.window is None:
-        results = listing_search(params=params)
-    window = results.window or []  # type: ignore[attr-defined]
+    window = results.window if isinstance(results, ListingSearchResults) else None
+    if window is None:
+        window = cast(ListingSearchResults, listing_search(params=params)).window or []
     per_category = Counter(row[1] for row in window)
     origins = Counter(row[2] for row in window)
     incoterms = Counter(code for row in window for code in row[3])

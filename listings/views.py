@@ -1,5 +1,6 @@
 """Browser views for listings: parse the request, call a service, selector or search, render."""
 
+import functools
 import hashlib
 from collections.abc import Callable
 from dataclasses import replace
@@ -7,6 +8,7 @@ from decimal import Decimal
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
@@ -462,9 +464,19 @@ def search(request: HttpRequest) -> HttpResponse:
     return response
 
 
-# Bump when a fragment template changes, so that no page mixes old and new fragments.
-DETAIL_FRAGMENTS_VERSION = 1
 DETAIL_FRAGMENTS_SECONDS = 24 * 3600
+
+
+@functools.cache
+def _templates_version() -> str:
+    """Changes when any project template changes (a deploy): cached pages and fragments are
+    keyed by it, so that no page mixes old and new templates."""
+    root = settings.BASE_DIR / "templates"
+    files = sorted(
+        (str(path.relative_to(root)), path.stat().st_mtime_ns, path.stat().st_size)
+        for path in root.rglob("*.html")
+    )
+    return hashlib.blake2b(repr(files).encode(), digest_size=8).hexdigest()
 
 
 def _detail_fragments_key(listing: Listing, images: list[ListingImage]) -> str:
@@ -477,7 +489,7 @@ def _detail_fragments_key(listing: Listing, images: list[ListingImage]) -> str:
     seller, category, hs_code = listing.seller, listing.category, listing.hs_code
     parent = category.parent
     shown = (
-        DETAIL_FRAGMENTS_VERSION,
+        _templates_version(),
         [
             getattr(listing, f.attname)
             for f in Listing._meta.concrete_fields
@@ -531,7 +543,7 @@ _CSRF_TOKEN_SLOT = "csrf-token-slot-of-this-response"  # noqa: S105 - not a secr
 
 
 def _public_page_key(pk: int, version: tuple) -> str:
-    shown = (DETAIL_FRAGMENTS_VERSION, version)
+    shown = (_templates_version(), version)
     digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
     return f"listings:detail-page:{pk}:{digest}"
 

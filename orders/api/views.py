@@ -1,6 +1,7 @@
 """The orders API and the listing landed-cost estimate: thin views over orders.services,
 orders.selectors and the landed-cost calculation."""
 
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable
 from typing import Any
 
@@ -152,14 +153,17 @@ class OrderDetailView(APIView):
         return _order_response(request, require_active_company(request), pk)
 
 
-class _OrderAction(APIView):
-    """POST on an order of the company: parse the body, call the service, return the order."""
+class _OrderAction(APIView, metaclass=ABCMeta):
+    """POST on an order of the company: parse the body, call the service, return the order.
+
+    Each action view names its request body and says, in ``act``, which service it calls."""
 
     permission_classes = [HasActiveCompany]
     body: type | None = None
 
+    @abstractmethod
     def act(self, *, order: Order, company: Company, user: Any, data: dict[str, Any]) -> None:
-        raise NotImplementedError
+        """Call the order service for this action."""
 
     def post(self, request: Request, pk: int) -> Response:
         company = require_active_company(request)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("orders.api.urls")),
     path("", include("orders.documents.api.urls")),
     path("", include("payments.ledger.api.urls")),
+    path("", include("payments.api.urls")),
 ]

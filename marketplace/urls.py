@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("listings.urls")),
     path("", include("orders.urls")),
     path("", include("orders.documents.urls")),
+    path("", include("payments.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("marketplace.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

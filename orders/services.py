@@ -52,7 +52,7 @@ from marketplace.trade.landed_cost import (
 from marketplace.trade.money import Money
 from orders.documents.enums import KINDS_ON_CONFIRM, KINDS_ON_SHIP
 from orders.documents.services import trade_documents_enqueue
-from orders.enums import ORDER_TRANSITIONS, OrderStatus
+from orders.enums import ORDER_TRANSITIONS, DisputeStatus, OrderStatus
 from orders.models import Cart, CartLine, Dispute, Order, OrderEvent, OrderLine, Shipment
 from orders.numbering import order_number_next
 from orders.pricing import OrderTotals, line_total, order_totals, tier_unit_price
@@ -944,8 +944,11 @@ def order_cancel(*, order: Order, actor: User, company: Company, reason: str) ->
 def order_mark_paid(
     *, order: Order, actor: User | None = None, payment_reference: str = ""
 ) -> Order:
-    """confirmed → paid: the payments capability calls this once the money is held."""
-    with transaction.atomic(durable=True):
+    """confirmed → paid: the payments capability calls this once the money is held.
+
+    Joins the caller's transaction (payments records the capture and marks the order paid
+    in one), so the order is never paid without its ledger entry, nor the other way round."""
+    with transaction.atomic():
         note = f"Payment {payment_reference}" if payment_reference else ""
         return _transition(
             order=order,
@@ -954,6 +957,44 @@ def order_mark_paid(
             note=note,
             extra_fields={"paid_at": timezone.now()},
         )
+
+
+def order_mark_refunded(*, order: Order, actor: User | None = None, note: str = "") -> Order:
+    """cancelled → refunded (or disputed → refunded): payments calls this once the buyer's
+    money has gone back. Joins the caller's transaction."""
+    with transaction.atomic():
+        return _transition(order=order, target=OrderStatus.REFUNDED, actor=actor, note=note)
+
+
+def order_dispute_resolve(
+    *, order: Order, actor: User | None, outcome: str, note: str = ""
+) -> Order:
+    """Close the dispute of a disputed order (payments calls this when an admin resolves it).
+
+    ``outcome`` is a ``DisputeStatus``: released and split complete the order (recording
+    ``order.completed``, from which the seller's part is paid); refunded ends it refunded.
+    Joins the caller's transaction."""
+    if outcome not in (DisputeStatus.RELEASED, DisputeStatus.REFUNDED, DisputeStatus.SPLIT):
+        raise DomainError(f"Unknown dispute outcome {outcome!r}.", code="dispute_outcome")
+    with transaction.atomic():
+        target = (
+            OrderStatus.REFUNDED if outcome == DisputeStatus.REFUNDED else OrderStatus.COMPLETED
+        )
+        locked = _lock_allowing(order, target, only_from=frozenset({OrderStatus.DISPUTED}))
+        now = timezone.now()
+        dispute = Dispute.objects.select_for_update().get(order=locked)
+        dispute.status = outcome
+        dispute.resolution_note = note
+        dispute.resolved_at = now
+        dispute.resolved_by = actor
+        dispute.save(
+            update_fields=["status", "resolution_note", "resolved_at", "resolved_by", "updated_at"]
+        )
+        label = DisputeStatus(outcome).label
+        text = f"Dispute resolved: {label}" + (f". {note}" if note else "")
+        if target == OrderStatus.COMPLETED:
+            return _complete(order=locked, actor=actor, note=text, now=now)
+        return _transition(order=locked, target=OrderStatus.REFUNDED, actor=actor, note=text)
 
 
 def order_ship(

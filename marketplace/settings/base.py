@@ -235,6 +235,29 @@ FX_RATES_SOURCE = env("FX_RATES_SOURCE", default="")
 # estimated under CIF and CIP when the seller has not given the insurance amount.
 INSURANCE_PREMIUM_BPS = env.int("INSURANCE_PREMIUM_BPS", default=30)
 
+# Payments. With STRIPE_SECRET_KEY set the platform talks to Stripe (STRIPE_API_BASE may point
+# the SDK elsewhere, e.g. at a stand-in); without one, PAYMENTS_SANDBOX turns on the offline
+# sandbox (local run and demo). The sandbox is never on while a Stripe key is set.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com")
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=20)
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+PAYMENTS_SANDBOX = env.bool("PAYMENTS_SANDBOX", default=False) and not STRIPE_SECRET_KEY
+# Where Stripe Connect can pay sellers (ISO countries); sellers elsewhere are paid by bank.
+STRIPE_CONNECT_COUNTRIES = env.list(
+    "STRIPE_CONNECT_COUNTRIES",
+    default=(
+        "AT AU BE BG CA CH CY CZ DE DK EE ES FI FR GB GI GR HK HR HU IE IT JP LI LT LU LV MT "
+        "MX NL NO NZ PL PT RO SE SG SI SK TH US AE BR IN MY"
+    ).split(),
+)
+# Settlement: how often a failing transfer is retried (with exponential backoff) before the
+# settlement is marked failed for an admin.
+SETTLEMENT_MAX_RETRIES = env.int("SETTLEMENT_MAX_RETRIES", default=6)
+
 # Mounts the bare views that bench/detail compares against (never in production).
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 

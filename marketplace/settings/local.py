@@ -22,6 +22,9 @@ os.environ.setdefault(
 )
 os.environ.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 os.environ.setdefault("DJANGO_DEBUG", "true")
+# No Stripe key: the offline sandbox takes payments (labelled on every page).
+if not os.environ.get("STRIPE_SECRET_KEY"):
+    os.environ.setdefault("PAYMENTS_SANDBOX", "true")
 
 from .base import *  # noqa: E402, F403
 from .base import STORAGES, env  # noqa: E402

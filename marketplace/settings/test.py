@@ -7,6 +7,8 @@ os.environ.setdefault(
 )
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/marketplace")
 os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+# Tests run the offline sandbox unless they point the Stripe SDK at the local stand-in.
+os.environ.setdefault("PAYMENTS_SANDBOX", "true")
 
 from .base import *  # noqa: F403
 from .base import BASE_DIR, STORAGES, env

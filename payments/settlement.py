@@ -1,0 +1,271 @@
+"""Paying the seller when an order completes.
+
+``orders`` records ``order.completed`` in its outbox in the transaction that completes the
+order; the relay hands it to ``payments.tasks.settlement_task`` on the ``payments`` queue,
+which calls, in two steps:
+
+1. ``settlement_release`` — one durable transaction under the order's lock: the Settlement row
+   (seller share = total − platform fee; the fee also takes what a three-decimal charge
+   rounded up) and the ledger posting escrow → seller payable + platform fees, keyed
+   ``settlement:<order number>``. Run twice, it finds the row and does nothing.
+2. ``settlement_pay`` — under the Settlement's lock: a Stripe transfer to the seller's connected
+   account with the key ``transfer:<order number>`` committed in step 1, then the ledger's
+   payout posting (payable → paid out) keyed ``payout:<order number>``; or, for a seller paid by
+   bank, a pending ``BankPayout``; or, with no usable payout account yet, ``awaiting_account``
+   (paid when ``account.updated`` enables payouts).
+
+A worker killed between the gateway's answer and the commit leaves the settlement
+``released``: the redelivered task asks again with the same key and the gateway answers with
+the same transfer, and ``transfer.created`` records it too, whichever comes first. Two tasks at
+once: the second waits on the lock, then finds the settlement paid.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from marketplace.core.exceptions import DomainError
+from marketplace.core.transitions import lock
+from orders.enums import OrderStatus
+from orders.models import Order
+from payments.enums import PayoutMethod, SettlementStatus
+from payments.gateway import GatewayError, GatewayTransfer, gateway_get, gateway_transfer_amount
+from payments.ledger.models import LedgerTransaction
+from payments.ledger.selectors import order_escrow_held_minor
+from payments.ledger.services import (
+    ledger_post_payout,
+    ledger_post_settlement_released,
+    ledger_reverse,
+)
+from payments.models import BankPayout, ConnectedAccount, Settlement, StripeEvent
+
+logger = logging.getLogger(__name__)
+
+PAYABLE_STATUSES = frozenset(
+    {SettlementStatus.RELEASED, SettlementStatus.AWAITING_ACCOUNT, SettlementStatus.FAILED}
+)
+
+
+def settlement_release(*, order_id: int) -> Settlement:
+    """Release a completed order's money in the ledger and create its Settlement, once."""
+    with transaction.atomic(durable=True):
+        order = lock(Order, order_id)
+        existing = Settlement.objects.filter(order=order).first()
+        if existing is not None:
+            return existing
+        if order.status != OrderStatus.COMPLETED:
+            raise DomainError(
+                f"Order {order.number} is {order.status}, not completed: nothing to settle.",
+                code="order_not_completed",
+            )
+        held = order_escrow_held_minor(order=order)
+        share = min(order.total_minor - order.platform_fee_minor, held)
+        fee = held - share
+        if held <= 0:
+            raise DomainError(
+                f"Order {order.number} holds no money in escrow: nothing to settle.",
+                code="nothing_held",
+            )
+        ledger_post_settlement_released(
+            order=order,
+            seller_share_minor=share,
+            platform_fee_minor=fee,
+            idempotency_key=f"settlement:{order.number}",
+        )
+        return Settlement.objects.create(
+            order=order,
+            seller=order.seller,
+            currency=order.currency,
+            seller_share_minor=share,
+            platform_fee_minor=fee,
+            transfer_idempotency_key=f"transfer:{order.number}",
+        )
+
+
+def settlement_create_released(
+    *, order: Order, seller_share_minor: int, platform_fee_minor: int
+) -> Settlement:
+    """A Settlement whose ledger release was already posted (a dispute split); joins the
+    caller's transaction."""
+    settlement, _ = Settlement.objects.get_or_create(
+        order=order,
+        defaults={
+            "seller": order.seller,
+            "currency": order.currency,
+            "seller_share_minor": seller_share_minor,
+            "platform_fee_minor": platform_fee_minor,
+            "transfer_idempotency_key": f"transfer:{order.number}",
+        },
+    )
+    return settlement
+
+
+def _transfer_record(settlement: Settlement, transfer: GatewayTransfer) -> None:
+    """The gateway made the transfer: record it and post the payout, once (caller locks)."""
+    if settlement.status == SettlementStatus.TRANSFERRED and settlement.transfer_id:
+        return
+    settlement.transfer_id = transfer.id
+    settlement.status = SettlementStatus.TRANSFERRED
+    settlement.paid_at = timezone.now()
+    settlement.last_error = ""
+    settlement.save(update_fields=["transfer_id", "status", "paid_at", "last_error", "updated_at"])
+    ledger_post_payout(
+        seller=settlement.seller,
+        currency=settlement.currency,
+        amount_minor=transfer.amount_minor,
+        idempotency_key=f"payout:{settlement.order.number}",
+        method="transfer",
+        reference=transfer.id,
+        order=settlement.order,
+    )
+
+
+def settlement_pay(*, settlement_id: int) -> Settlement:
+    """Pay a released settlement by the seller's payout method. Raises ``GatewayError`` when
+    the gateway should be asked again later (the task retries with backoff)."""
+    with transaction.atomic(durable=True):
+        settlement = (
+            Settlement.objects.select_for_update().select_related("order").get(pk=settlement_id)
+        )
+        if settlement.status not in PAYABLE_STATUSES:
+            return settlement
+        account = ConnectedAccount.objects.filter(company_id=settlement.seller_id).first()
+        if account is not None and account.method == PayoutMethod.BANK_TRANSFER:
+            settlement.status = SettlementStatus.BANK_PAYABLE
+            settlement.last_error = ""
+            settlement.save(update_fields=["status", "last_error", "updated_at"])
+            BankPayout.objects.get_or_create(
+                settlement=settlement,
+                defaults={
+                    "seller_id": settlement.seller_id,
+                    "currency": settlement.currency,
+                    "amount_minor": settlement.seller_share_minor,
+                },
+            )
+            return settlement
+        if account is None or not account.can_receive_transfers:
+            settlement.status = SettlementStatus.AWAITING_ACCOUNT
+            settlement.save(update_fields=["status", "updated_at"])
+            return settlement
+        amount = gateway_transfer_amount(
+            amount_minor=settlement.seller_share_minor, currency=settlement.currency
+        )
+        settlement.attempts += 1
+        try:
+            transfer = gateway_get().transfer_create(
+                amount_minor=amount,
+                currency=settlement.currency,
+                destination=account.stripe_account_id,
+                transfer_group=settlement.order.number,
+                idempotency_key=settlement.transfer_idempotency_key,
+                metadata={
+                    "order_number": settlement.order.number,
+                    "settlement_id": str(settlement.pk),
+                },
+            )
+        except GatewayError as exc:
+            error = str(exc)[:2000]
+            retryable = exc.retryable
+        else:
+            _transfer_record(settlement, transfer)
+            return settlement
+    # Outside the rolled-forward transaction: remember the failure, then let the task decide.
+    Settlement.objects.filter(pk=settlement_id, status__in=PAYABLE_STATUSES).update(
+        attempts=settlement.attempts,
+        last_error=error,
+        status=SettlementStatus.RELEASED if retryable else SettlementStatus.FAILED,
+    )
+    raise GatewayError(error, retryable=retryable)
+
+
+def settlement_mark_failed(*, settlement_id: int, reason: str) -> None:
+    """Retries are exhausted: show the settlement as failed with its reason, for an admin."""
+    Settlement.objects.filter(pk=settlement_id, status__in=PAYABLE_STATUSES).update(
+        status=SettlementStatus.FAILED, last_error=reason[:2000]
+    )
+
+
+def settlement_run(*, order_id: int) -> Settlement:
+    """What the ``order.completed`` handler does: release, then pay."""
+    settlement = settlement_release(order_id=order_id)
+    return settlement_pay(settlement_id=settlement.pk)
+
+
+def settlements_pay_awaiting(*, company_id: int) -> list[int]:
+    """The seller's payout account became usable: the settlements waiting for it."""
+    return list(
+        Settlement.objects.filter(
+            seller_id=company_id, status=SettlementStatus.AWAITING_ACCOUNT
+        ).values_list("pk", flat=True)
+    )
+
+
+def settlements_stuck(*, older_than_minutes: int = 15) -> list[int]:
+    """Released settlements nobody paid for a while (the beat safety net resumes them)."""
+    since = timezone.now() - timedelta(minutes=older_than_minutes)
+    return list(
+        Settlement.objects.filter(
+            status=SettlementStatus.RELEASED, updated_at__lt=since
+        ).values_list("pk", flat=True)[:500]
+    )
+
+
+# --- webhook events ---------------------------------------------------------------------
+
+
+def _settlement_for_transfer(obj: dict) -> Settlement | None:
+    settlement = (
+        Settlement.objects.select_for_update()
+        .select_related("order")
+        .filter(transfer_id=obj["id"])
+        .first()
+    )
+    if settlement is None and obj.get("transfer_group"):
+        settlement = (
+            Settlement.objects.select_for_update()
+            .select_related("order")
+            .filter(order__number=obj["transfer_group"])
+            .first()
+        )
+    return settlement
+
+
+def transfer_created(obj: dict, *, event: StripeEvent | None = None) -> None:
+    """Stripe made a transfer: if the worker died before recording it, record it now."""
+    settlement = _settlement_for_transfer(obj)
+    if settlement is None:
+        logger.warning("transfer.created for unknown transfer %s", obj.get("id"))
+        return
+    if settlement.status in PAYABLE_STATUSES:
+        _transfer_record(
+            settlement,
+            GatewayTransfer(
+                id=obj["id"],
+                amount_minor=int(obj["amount"]),
+                currency=str(obj["currency"]).upper(),
+                destination=obj.get("destination") or "",
+                transfer_group=obj.get("transfer_group") or "",
+            ),
+        )
+
+
+def transfer_reversed(obj: dict, *, event: StripeEvent | None = None) -> None:
+    """A transfer was reversed: the payout is reversed in the ledger (the money is payable to
+    the seller again) and the settlement shows it for an admin."""
+    settlement = _settlement_for_transfer(obj)
+    if settlement is None or settlement.status != SettlementStatus.TRANSFERRED:
+        return
+    payout = LedgerTransaction.objects.filter(
+        idempotency_key=f"payout:{settlement.order.number}"
+    ).first()
+    if payout is not None:
+        ledger_reverse(
+            transaction=payout,
+            idempotency_key=f"reverse:payout:{settlement.order.number}",
+            reason=f"Transfer {obj['id']} reversed at the gateway",
+        )
+    settlement.status = SettlementStatus.REVERSED
+    settlement.last_error = f"Transfer {obj['id']} reversed at the gateway."
+    settlement.save(update_fields=["status", "last_error", "updated_at"])

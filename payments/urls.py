@@ -1,9 +1,9 @@
 from django.urls import path
 
-from payments import views
+from payments.views import webhook
 
 app_name = "payments"
 
 urlpatterns = [
-    path("webhooks/stripe/", views.stripe_webhook, name="stripe-webhook"),
+    path("webhooks/stripe/", webhook.stripe_webhook, name="stripe-webhook"),
 ]

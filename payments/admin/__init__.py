@@ -1,0 +1,1 @@
+"""Django admin for payments, one module per area (loaded by admin autodiscovery)."""

@@ -2,7 +2,8 @@
 
 Every order is placed and moved on through the order services, exactly as the buyer and
 the seller would in the browser (stock reserved, totals and landed cost frozen, events and
-emails), so the demo shows real data. The buyer's reference (``DEMO-PO-…``) is the natural
+emails), and paid and settled through the payments services in the offline sandbox
+(``marketplace.demo.payments``), so the demo shows real data. The buyer's reference (``DEMO-PO-…``) is the natural
 key: an order that already exists is left as it is, so running the seed again adds nothing.
 """
 
@@ -13,6 +14,7 @@ from listings.enums import ListingStatus
 from listings.models import Listing
 from marketplace.accounts.enums import MembershipRole
 from marketplace.accounts.models import Company, Membership, User
+from marketplace.demo.payments import demo_pay, demo_payout_accounts_seed, demo_settle
 from marketplace.trade.incoterms import INCOTERMS
 from orders import services
 from orders.enums import OrderStatus
@@ -120,7 +122,10 @@ def _advance(*, order: Order, target: OrderStatus, buyer: User, seller: User) ->
                 insurance=_DEMO_INSURANCE.get(order.currency) if rule.seller_insures else None,
             )
         elif status == OrderStatus.PAID:
-            order = services.order_mark_paid(order=order, payment_reference="demo-sandbox")
+            paid = demo_pay(order=order, buyer=buyer)
+            if paid is None:  # no sandbox: the demo order waits for a real payment
+                return order
+            order = paid
         elif status == OrderStatus.SHIPPED:
             order = services.order_ship(
                 order=order,
@@ -132,6 +137,7 @@ def _advance(*, order: Order, target: OrderStatus, buyer: User, seller: User) ->
             order = services.order_confirm_delivery(order=order, actor=buyer)
         elif status == OrderStatus.COMPLETED:
             order = services.order_accept(order=order, actor=buyer)
+            demo_settle(order=order)
     return order
 
 
@@ -143,6 +149,10 @@ def demo_orders_seed() -> dict[str, int]:
     """
     created: dict[str, int] = {}
     companies = {c.slug: c for c in Company.objects.filter(slug__in=_slugs())}
+    demo_payout_accounts_seed(
+        stripe_seller=companies.get(OSAKA_SELLER_SLUG),
+        bank_seller=companies.get(HANGZHOU_SELLER_SLUG),
+    )
     for spec in DEMO_ORDERS:
         buyer = companies.get(spec.buyer_slug)
         seller = companies.get(spec.seller_slug)

@@ -88,3 +88,37 @@ def test_demo_orders_seed_without_published_listings_skips(db):
     CompanyFactory(slug=HANGZHOU_SELLER_SLUG, seller=True)
     assert demo_orders_seed() == {}
     assert not Order.objects.exists()
+
+
+def test_demo_orders_are_paid_and_settled_through_the_sandbox(demo_parties):
+    from payments.enums import PaymentStatus, SettlementStatus
+    from payments.ledger.selectors import ledger_check, order_escrow_held_minor
+    from payments.models import BankPayout, ConnectedAccount, Payment
+
+    demo_orders_seed()
+    by_reference = {o.buyer_reference: o for o in Order.objects.all()}
+    # Paid, shipped, delivered and completed orders each have one succeeded sandbox payment.
+    for reference in ("DEMO-PO-1003", "DEMO-PO-2001", "DEMO-PO-2002", "DEMO-PO-1004"):
+        order = by_reference[reference]
+        [payment] = Payment.objects.filter(order=order)
+        assert (payment.status, payment.sandbox, payment.amount_received_minor) == (
+            PaymentStatus.SUCCEEDED,
+            True,
+            order.total_minor,
+        )
+    assert (
+        Payment.objects.filter(order__buyer_reference__in=["DEMO-PO-1001", "DEMO-PO-1002"]).count()
+        == 0
+    )
+    # Orders not yet completed hold their whole total in escrow; the completed one holds none.
+    paid = by_reference["DEMO-PO-1003"]
+    assert order_escrow_held_minor(order=paid) == paid.total_minor
+    completed = by_reference["DEMO-PO-1004"]
+    assert order_escrow_held_minor(order=completed) == 0
+    # The Hangzhou seller (CN) is paid by bank: the settlement waits as a bank payout.
+    assert completed.settlement.status == SettlementStatus.BANK_PAYABLE
+    payout = BankPayout.objects.get(settlement=completed.settlement)
+    assert payout.amount_minor == completed.total_minor - completed.platform_fee_minor
+    osaka = ConnectedAccount.objects.get(company__slug=OSAKA_SELLER_SLUG)
+    assert (osaka.method, osaka.payouts_enabled) == ("stripe", True)
+    assert ledger_check()["balanced"] is True

@@ -227,6 +227,12 @@ def print_banner(address: str) -> None:
         f"  Admin:     {address}admin/",
         f"  API docs:  {address}api/docs/",
         f"  Health:    {address}healthz",
+        "  Payments:  "
+        + (
+            "Stripe (STRIPE_SECRET_KEY is set)"
+            if os.environ.get("STRIPE_SECRET_KEY")
+            else "offline sandbox: no Stripe key, no real money"
+        ),
         "",
         f"  Demo logins (password for all: {DEMO_PASSWORD})",
         *(f"    {email:<20} {what}" for email, what in DEMO_LOGINS),

@@ -515,11 +515,16 @@ def listing_search(*, params: ListingSearchParams) -> QuerySet[Listing]:
     SEARCH_RESULT_LIMIT matches ranked. The result is a queryset over the ids that one query
     settled (see ``ListingSearchResults``): a page of it loads just that page.
     """
+    return _results(_search_window(params))
+
+
+def _search_window(params: ListingSearchParams) -> list[tuple]:
+    """The window of a search: one row per result, in order (``_WINDOW_COLUMNS``)."""
     parts = _filtered(params)
     ordering = params.ordering if params.ordering in _ORDER_BY else ORDERING_RELEVANCE
     if not params.q:
         order = _WINDOW_ORDER["-created" if ordering == ORDERING_RELEVANCE else ordering]
-        return _results(list(_window(parts, order)))
+        return list(_window(parts, order))
     plain = is_plain_query(params.q)
     query = _search_query(params.q)
     # A walk reads a category from its own index; over the whole catalogue, only when no
@@ -535,7 +540,12 @@ def listing_search(*, params: ListingSearchParams) -> QuerySet[Listing]:
                 correction.tsquery, search_type="raw", config=SEARCH_CONFIG
             )
             rows = _matches(parts, corrected, ordering, correction.text, walk=walk)
-    return _results(rows)
+    return rows
+
+
+def listing_search_ids(*, params: ListingSearchParams) -> list[int]:
+    """The ids of ``listing_search``'s results, in order (at most SEARCH_RESULT_LIMIT)."""
+    return [row[0] for row in _search_window(params)]
 
 
 def listing_search_count(queryset: QuerySet[Listing]) -> int:

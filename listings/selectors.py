@@ -107,3 +107,55 @@ def listing_public_version(*, listing_id: object) -> tuple | None:
     with connection.cursor() as cursor:
         cursor.execute(_PUBLIC_VERSION_SQL, [pk, ListingStatus.PUBLISHED.value])
         return cursor.fetchone()
+
+
+# --- a page of the public catalogue in one query (the search API) --------------------------
+
+# Everything the API shows of a published listing, with its seller, category, HS description,
+# price tiers (two arrays, in quantity order) and photos (JSON, in gallery order): one query for
+# a whole page instead of model instances, select_related and two prefetch queries.
+_PUBLIC_ROWS_SQL = """
+    SELECT listing.id, listing.title, listing.description, listing.status,
+           listing.seller_id, seller.legal_name AS seller_legal_name,
+           seller.trading_name AS seller_trading_name, seller.country AS seller_country,
+           seller.verification_status AS seller_verification_status,
+           listing.category_id, category.name AS category_name, category.slug AS category_slug,
+           listing.hs_code, hs.description AS hs_description,
+           listing.origin_country, listing.ship_from, listing.moq, listing.stock, listing.unit,
+           listing.lead_time_days, listing.incoterms, listing.currency,
+           tiers.quantities AS tier_quantities, tiers.prices AS tier_prices,
+           listing.price_min,
+           listing.unit_net_weight_kg, listing.units_per_carton, listing.carton_gross_weight_kg,
+           listing.carton_length_cm, listing.carton_width_cm, listing.carton_height_cm,
+           (SELECT json_agg(json_build_object(
+                       'id', image.id, 'original', image.original, 'card', image.card,
+                       'detail', image.detail, 'width', image.width, 'height', image.height,
+                       'alt_text', image.alt_text)
+                    ORDER BY image.position, image.id)
+            FROM listings_listingimage AS image WHERE image.listing_id = listing.id) AS images,
+           listing.rejection_reason, listing.created_at, listing.published_at
+    FROM listings_listing AS listing
+    JOIN accounts_company AS seller ON seller.id = listing.seller_id
+    JOIN listings_category AS category ON category.id = listing.category_id
+    JOIN trade_hscode AS hs ON hs.code = listing.hs_code
+    LEFT JOIN LATERAL (
+        SELECT array_agg(tier.min_quantity ORDER BY tier.min_quantity) AS quantities,
+               array_agg(tier.unit_price ORDER BY tier.min_quantity) AS prices
+        FROM listings_pricetier AS tier WHERE tier.listing_id = listing.id
+    ) AS tiers ON true
+    WHERE listing.id = ANY(%s::bigint[]) AND listing.status = %s
+    ORDER BY array_position(%s::bigint[], listing.id)
+"""
+
+
+def listing_public_rows(*, ids: list[int]) -> list[dict]:
+    """The published listings ``ids`` (in that order; others are left out) as plain rows: the
+    listing's columns, ``seller_*``, ``category_*``, ``hs_description``, ``tier_quantities``
+    and ``tier_prices`` (quantity order), ``images`` (a list of dicts with the file names, in
+    gallery order). One query, whatever the number of ids."""
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_PUBLIC_ROWS_SQL, [ids, ListingStatus.PUBLISHED.value, ids])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]

@@ -3,8 +3,9 @@ the business rules (MOQ, tiers, HS code, country, ...) and their field errors be
 
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
+from django.db import models
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -14,6 +15,7 @@ from listings.markdown import render_description
 from listings.models import Category, Listing, ListingImage, PriceTier
 from listings.search import ORDERING_CHOICES, QUERY_MAX_LENGTH, SEARCH_RESULT_LIMIT
 from listings.services import TierInput
+from marketplace.accounts.enums import VerificationStatus
 from marketplace.trade.currencies import CURRENCY_CHOICES
 from marketplace.trade.incoterms import INCOTERM_CHOICES
 from marketplace.trade.money import UNIT_PRICE_DECIMALS
@@ -169,6 +171,110 @@ class ListingSerializer(serializers.ModelSerializer):
         if is_staff or (company is not None and company.pk == listing.seller_id):
             return listing.rejection_reason
         return None
+
+
+# --- a page of search results from plain rows ----------------------------------------------
+
+# The fields ListingSerializer formats values with (decimals, dates), used one by one on plain
+# rows: the same output without the ~1 ms per listing of the serializer machinery.
+_LISTING_FIELDS = ListingSerializer().fields
+_DATETIME = serializers.DateTimeField()
+_IMAGE_FILES = {
+    name: cast(models.FileField, ListingImage._meta.get_field(name))
+    for name in ("original", "card", "detail")
+}
+_DECIMALS = (
+    "unit_net_weight_kg",
+    "carton_gross_weight_kg",
+    "carton_length_cm",
+    "carton_width_cm",
+    "carton_height_cm",
+)
+
+
+def listing_rows_data(rows: list[dict[str, Any]], *, request: Any) -> list[dict[str, Any]]:
+    """What ``ListingSerializer(many=True)`` gives for published listings read by someone with
+    no company (the public search), from ``listings.selectors.listing_public_rows``."""
+    user = getattr(request, "user", None)
+    is_staff = bool(user is not None and user.is_authenticated and user.is_staff)
+    tier_price = PriceTierSerializer().fields["unit_price"].to_representation
+    decimal = {name: _LISTING_FIELDS[name].to_representation for name in _DECIMALS}
+    storages = {name: field.storage for name, field in _IMAGE_FILES.items()}
+
+    def url(kind: str, name: str | None) -> str | None:
+        if not name:
+            return None
+        return request.build_absolute_uri(storages[kind].url(name))
+
+    data = []
+    for row in rows:
+        price_min = row["price_min"]
+        data.append(
+            {
+                "id": row["id"],
+                "title": row["title"],
+                "description": row["description"],
+                "description_html": _description_html(row["description"]),
+                "status": row["status"],
+                "seller": {
+                    "id": row["seller_id"],
+                    "name": row["seller_trading_name"] or row["seller_legal_name"],
+                    "country": row["seller_country"],
+                    "verified": row["seller_verification_status"] == VerificationStatus.VERIFIED,
+                },
+                "category": {
+                    "id": row["category_id"],
+                    "name": row["category_name"],
+                    "slug": row["category_slug"],
+                },
+                "hs_code": row["hs_code"],
+                "hs_description": row["hs_description"],
+                "origin_country": row["origin_country"],
+                "ship_from": row["ship_from"],
+                "moq": row["moq"],
+                "stock": row["stock"],
+                "unit": row["unit"],
+                "lead_time_days": row["lead_time_days"],
+                "incoterms": list(row["incoterms"]),
+                "currency": row["currency"],
+                "price_tiers": [
+                    {"min_quantity": quantity, "unit_price": tier_price(price)}
+                    for quantity, price in zip(
+                        row["tier_quantities"] or [], row["tier_prices"] or [], strict=True
+                    )
+                ],
+                "price_from": None
+                if price_min is None
+                else {
+                    "amount": f"{price_min:.{UNIT_PRICE_DECIMALS}f}",
+                    "currency": row["currency"],
+                },
+                "unit_net_weight_kg": decimal["unit_net_weight_kg"](row["unit_net_weight_kg"]),
+                "units_per_carton": row["units_per_carton"],
+                "carton_gross_weight_kg": decimal["carton_gross_weight_kg"](
+                    row["carton_gross_weight_kg"]
+                ),
+                "carton_length_cm": decimal["carton_length_cm"](row["carton_length_cm"]),
+                "carton_width_cm": decimal["carton_width_cm"](row["carton_width_cm"]),
+                "carton_height_cm": decimal["carton_height_cm"](row["carton_height_cm"]),
+                "images": [
+                    {
+                        "id": image["id"],
+                        "card_url": url("card", image["card"]),
+                        "detail_url": url("detail", image["detail"]),
+                        "original_url": url("original", image["original"]),
+                        "width": image["width"],
+                        "height": image["height"],
+                        "alt_text": image["alt_text"],
+                    }
+                    for image in row["images"] or []
+                ],
+                "rejection_reason": row["rejection_reason"] if is_staff else None,
+                "created_at": _DATETIME.to_representation(row["created_at"]),
+                "published_at": _DATETIME.to_representation(row["published_at"]),
+            }
+        )
+    return data
 
 
 class CategoryTreeSerializer(serializers.ModelSerializer):

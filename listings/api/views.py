@@ -2,9 +2,7 @@
 
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -24,14 +22,16 @@ from listings.api.serializers import (
     ListingSerializer,
     ListingWriteSerializer,
     MyListingsQuerySerializer,
+    listing_rows_data,
 )
 from listings.models import Listing
-from listings.search import listing_search, listing_search_count, parse_search_params
+from listings.search import listing_search_ids, parse_search_params
 from listings.selectors import (
     category_tree,
     listing_get_for_company,
     listing_get_visible,
     listing_list_for_company,
+    listing_public_rows,
 )
 from marketplace.accounts.api.company import (
     X_COMPANY_PARAMETER,
@@ -45,16 +45,8 @@ from marketplace.core.api.pagination import PageNumberPagination
 TAGS = ["listings"]
 
 
-class _SearchPaginator(Paginator):
-    """Counts at most SEARCH_RESULT_LIMIT rows, so that a common word costs no full count."""
-
-    @cached_property
-    def count(self) -> int:
-        return listing_search_count(self.object_list)  # type: ignore[arg-type]
-
-
 class ListingSearchPagination(PageNumberPagination):
-    django_paginator_class = _SearchPaginator
+    """Pages over the ids of a search's results (at most SEARCH_RESULT_LIMIT, in order)."""
 
 
 def _listing_response(
@@ -89,10 +81,12 @@ class ListingListCreateView(APIView):
     def get(self, request: Request) -> Response:
         params = parse_search_params(request.query_params)
         paginator = ListingSearchPagination()
-        page = paginator.paginate_queryset(listing_search(params=params), request, view=self)
-        context = {"request": request, "company": None}  # public reads: no private fields
-        data = ListingSerializer(page, many=True, context=context).data
-        return paginator.get_paginated_response(data)
+        # The search settles the ids of its results in order (one query); the page's listings
+        # come as plain rows in one more query and become the JSON ListingSerializer would give
+        # for them (public reads: no private fields).
+        ids = paginator.paginate_queryset(listing_search_ids(params=params), request, view=self)
+        rows = listing_public_rows(ids=ids or [])
+        return paginator.get_paginated_response(listing_rows_data(rows, request=request))
 
     @extend_schema(
         tags=TAGS,

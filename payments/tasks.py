@@ -99,3 +99,12 @@ def settlements_resume_task() -> int:
     for settlement_id in settlement.settlements_stuck():
         settlement_pay_task.apply_async(kwargs={"settlement_id": settlement_id})
     return 0
+
+
+@shared_task(queue="payments")
+def reconcile_task() -> int:
+    """Beat, daily: compare the ledger with the gateway and the platform's rows; returns the
+    number of mismatches found (stored on the run, listed in the admin)."""
+    from payments.reconciliation import reconcile
+
+    return reconcile().mismatches

@@ -216,6 +216,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=40, hour=3),
     },
     "resume-settlements": {"task": "payments.tasks.settlements_resume_task", "schedule": 900.0},
+    "reconcile-payments": {
+        "task": "payments.tasks.reconcile_task",
+        "schedule": crontab(minute=30, hour=4),
+    },
     "expire-unpaid-orders": {"task": "orders.tasks.orders_expire_unpaid_task", "schedule": 3600.0},
     "complete-inspected-orders": {
         "task": "orders.tasks.orders_complete_after_inspection_task",

@@ -1,1 +1,2 @@
 """Django admin for payments, one module per area (loaded by admin autodiscovery)."""
+from payments.admin import reconciliation  # noqa: F401

@@ -72,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "marketplace.accounts.context_processors.active_company",
+                "payments.context_processors.payments",
             ],
         },
     },

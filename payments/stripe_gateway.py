@@ -48,10 +48,18 @@ def _has_requests() -> bool:
     return True
 
 
-def _translate[T](call: Callable[[], T]) -> T:
-    """Run one SDK call; turn its errors into the gateway's two kinds."""
+def _plain(obj: Any) -> dict[str, Any]:
+    """The SDK's answer as plain dicts and lists (a ``StripeObject`` is not a mapping: since
+    stripe 13 iterating it, e.g. ``dict(intent.metadata)``, raises ``TypeError``)."""
+    if isinstance(obj, stripe.StripeObject):
+        return obj.to_dict()
+    return dict(obj)
+
+
+def _translate(call: Callable[[], Any]) -> dict[str, Any]:
+    """Run one SDK call; turn its errors into the gateway's two kinds; the answer as a dict."""
     try:
-        return call()
+        return _plain(call())
     except (stripe.InvalidRequestError, stripe.PermissionError, stripe.CardError) as exc:
         raise GatewayRefused(_message(exc), code=exc.code or type(exc).__name__) from exc
     except stripe.AuthenticationError as exc:
@@ -68,18 +76,17 @@ def _message(exc: stripe.StripeError) -> str:
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
-    try:
-        value = obj[name]
-    except (KeyError, TypeError):
-        return default
+    value = obj.get(name) if isinstance(obj, dict) else None
     return default if value is None else value
+
+
+def _id_of(value: Any) -> str:
+    """An id, whether the API answered it as a string or as an expanded object."""
+    return str(_get(value, "id", "")) if isinstance(value, dict) else str(value or "")
 
 
 def _intent(obj: Any) -> GatewayPaymentIntent:
     error = _get(obj, "last_payment_error")
-    latest_charge = _get(obj, "latest_charge", "")
-    if not isinstance(latest_charge, str):
-        latest_charge = _get(latest_charge, "id", "")
     return GatewayPaymentIntent(
         id=obj["id"],
         client_secret=_get(obj, "client_secret", ""),
@@ -87,7 +94,7 @@ def _intent(obj: Any) -> GatewayPaymentIntent:
         amount_received_minor=int(_get(obj, "amount_received", 0)),
         currency=str(obj["currency"]).upper(),
         status=obj["status"],
-        latest_charge=latest_charge,
+        latest_charge=_id_of(_get(obj, "latest_charge", "")),
         last_error=_get(error, "message", "") if error else "",
         metadata=dict(_get(obj, "metadata", {}) or {}),
     )
@@ -98,7 +105,7 @@ def _transfer(obj: Any) -> GatewayTransfer:
         id=obj["id"],
         amount_minor=int(obj["amount"]),
         currency=str(obj["currency"]).upper(),
-        destination=_get(obj, "destination", ""),
+        destination=_id_of(_get(obj, "destination", "")),
         transfer_group=_get(obj, "transfer_group", ""),
         reversed=bool(_get(obj, "reversed", False)),
         amount_reversed_minor=int(_get(obj, "amount_reversed", 0)),
@@ -110,7 +117,7 @@ def _refund(obj: Any) -> GatewayRefund:
         id=obj["id"],
         amount_minor=int(obj["amount"]),
         currency=str(obj["currency"]).upper(),
-        payment_intent=_get(obj, "payment_intent", ""),
+        payment_intent=_id_of(_get(obj, "payment_intent", "")),
         status=_get(obj, "status", "pending"),
     )
 
@@ -139,7 +146,7 @@ class StripeGateway:
         return cls(
             _client(
                 settings.STRIPE_SECRET_KEY,
-                settings.STRIPE_API_BASE,
+                settings.STRIPE_API_BASE.rstrip("/"),
                 settings.STRIPE_MAX_NETWORK_RETRIES,
                 settings.STRIPE_TIMEOUT_SECONDS,
             )

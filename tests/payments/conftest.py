@@ -22,6 +22,7 @@ from tests.orders.conftest import (  # noqa: F401  (fixtures re-exported for pay
     seller_user,
 )
 from tests.orders.factories import place_order
+from tests.payments.stripe_standin import stripe_mode, stripe_standin  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ made at the gateway directly (dashboard) so the ledger still matches.
 import logging
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from marketplace.accounts.models import User
 from marketplace.core.exceptions import DomainError
@@ -22,6 +22,7 @@ from orders.models import Order
 from orders.services import order_mark_refunded
 from payments.enums import GatewayDisputeStatus, RefundReason, RefundStatus
 from payments.gateway import GatewayError, GatewayRefund, gateway_get
+from payments.ledger.models import LedgerTransaction
 from payments.ledger.selectors import order_escrow_held_minor
 from payments.ledger.services import ledger_post_refund
 from payments.models import GatewayDispute, Payment, Refund, StripeEvent
@@ -109,6 +110,20 @@ def refund_request(
         return refund
 
 
+def dispute_ledger_key(order: Order) -> str:
+    """The one ledger transaction that resolves ``order``'s dispute (all its parts)."""
+    return f"dispute:{order.number}"
+
+
+def _posted_by_dispute(refund: Refund, order: Order) -> bool:
+    """A dispute's refund left escrow in the dispute's own ledger transaction, when the admin
+    resolved it; executing the refund at the gateway posts nothing more."""
+    return (
+        refund.reason == RefundReason.DISPUTE
+        and LedgerTransaction.objects.filter(idempotency_key=dispute_ledger_key(order)).exists()
+    )
+
+
 def _refund_record(refund: Refund, result: GatewayRefund) -> None:
     """The gateway accepted the refund: post the ledger and finish the order, once."""
     refund = lock(Refund, refund.pk)
@@ -119,42 +134,55 @@ def _refund_record(refund: Refund, result: GatewayRefund) -> None:
     refund.last_error = ""
     refund.save(update_fields=["gateway_refund_id", "status", "last_error", "updated_at"])
     order = lock(Order, refund.order_id)
-    ledger_post_refund(
-        order=order,
-        amount_minor=refund.amount_minor,
-        idempotency_key=f"ledger:{refund.idempotency_key}",
-        reason=refund.get_reason_display(),
-        posted_by=refund.requested_by,
-    )
+    if not _posted_by_dispute(refund, order):
+        ledger_post_refund(
+            order=order,
+            amount_minor=refund.amount_minor,
+            idempotency_key=f"ledger:{refund.idempotency_key}",
+            reason=refund.get_reason_display(),
+            posted_by=refund.requested_by,
+        )
     if order.status == OrderStatus.CANCELLED and order_escrow_held_minor(order=order) == 0:
         order_mark_refunded(order=order, note=f"Refunded ({result.id})")
 
 
 def refund_execute(*, refund_id: int) -> Refund:
-    """Ask the gateway for the refund (same key every time) and record it. Raises
-    ``GatewayError`` when the gateway should be asked again later."""
-    refund = Refund.objects.select_related("payment").get(pk=refund_id)
-    if refund.status != RefundStatus.PENDING:
-        return refund
-    try:
-        result = gateway_get().refund_create(
-            payment_intent_id=refund.payment.payment_intent_id or "",
-            amount_minor=refund.amount_minor,
-            currency=refund.currency,
-            idempotency_key=refund.idempotency_key,
-            metadata={"order_number": refund.order.number, "refund_id": str(refund.pk)},
-        )
-    except GatewayError as exc:
-        Refund.objects.filter(pk=refund.pk).update(
-            attempts=refund.attempts + 1,
-            last_error=str(exc)[:2000],
-            status=RefundStatus.PENDING if exc.retryable else RefundStatus.FAILED,
-        )
-        raise
+    """Ask the gateway for the refund (same key every time) and record it, once.
+
+    The Refund row stays locked while the gateway is asked, so two executions at once (the
+    ``payments.refund`` task and the ``order.cancelled`` one, or a redelivery) ask one after
+    the other: the second finds it succeeded. Raises ``GatewayError`` when the gateway should
+    be asked again later (the refund stays pending), ``GatewayRefused`` when it refused for
+    good (the refund is failed, with the reason)."""
     with transaction.atomic(durable=True):
-        _refund_record(refund, result)
-    refund.refresh_from_db()
-    return refund
+        refund = (
+            Refund.objects.select_for_update(of=("self",))
+            .select_related("payment", "order")
+            .get(pk=refund_id)
+        )
+        if refund.status != RefundStatus.PENDING:
+            return refund
+        try:
+            result = gateway_get().refund_create(
+                payment_intent_id=refund.payment.payment_intent_id or "",
+                amount_minor=refund.amount_minor,
+                currency=refund.currency,
+                idempotency_key=refund.idempotency_key,
+                metadata={"order_number": refund.order.number, "refund_id": str(refund.pk)},
+            )
+        except GatewayError as exc:
+            failure = exc
+        else:
+            _refund_record(refund, result)
+            refund.refresh_from_db()
+            return refund
+    # The transaction above changed nothing; remember the failure (never over a success).
+    Refund.objects.filter(pk=refund_id, status=RefundStatus.PENDING).update(
+        attempts=F("attempts") + 1,
+        last_error=str(failure)[:2000],
+        status=RefundStatus.PENDING if failure.retryable else RefundStatus.FAILED,
+    )
+    raise failure
 
 
 def refund_mark_failed(*, refund_id: int, reason: str) -> None:
@@ -163,13 +191,27 @@ def refund_mark_failed(*, refund_id: int, reason: str) -> None:
     )
 
 
+def cancelled_refund_key(order: Order) -> str:
+    return f"refund:{order.number}:cancelled"
+
+
+def refund_for_cancelled_order_give_up(*, order_id: int, reason: str) -> None:
+    """Retries ran out refunding a cancelled order: its refund shows failed, for an admin."""
+    order = Order.objects.get(pk=order_id)
+    refund = Refund.objects.filter(idempotency_key=cancelled_refund_key(order)).first()
+    if refund is not None:
+        refund_mark_failed(refund_id=refund.pk, reason=reason)
+
+
 def refund_for_cancelled_order(*, order_id: int) -> Refund | None:
     """A paid order was cancelled (outbox ``order.cancelled``): refund all it holds."""
     with transaction.atomic(durable=True):
         order = lock(Order, order_id)
-        key = f"refund:{order.number}:cancelled"
+        key = cancelled_refund_key(order)
         existing = Refund.objects.filter(idempotency_key=key).first()
         if existing is None:
+            if order.status != OrderStatus.CANCELLED:
+                return None  # only a cancelled order is refunded in full this way
             held = refundable_minor(order=order)
             if held <= 0:
                 return None

@@ -110,7 +110,9 @@ def _transfer_record(settlement: Settlement, transfer: GatewayTransfer) -> None:
     settlement.status = SettlementStatus.TRANSFERRED
     settlement.paid_at = timezone.now()
     settlement.last_error = ""
-    settlement.save(update_fields=["transfer_id", "status", "paid_at", "last_error", "updated_at"])
+    settlement.save(
+        update_fields=["transfer_id", "status", "paid_at", "last_error", "attempts", "updated_at"]
+    )
     ledger_post_payout(
         seller=settlement.seller,
         currency=settlement.currency,
@@ -166,18 +168,18 @@ def settlement_pay(*, settlement_id: int) -> Settlement:
                 },
             )
         except GatewayError as exc:
-            error = str(exc)[:2000]
-            retryable = exc.retryable
+            failure = exc
         else:
             _transfer_record(settlement, transfer)
             return settlement
-    # Outside the rolled-forward transaction: remember the failure, then let the task decide.
+    # The transaction above changed nothing: remember the failure, then let the task decide
+    # (the error raised as it came, so a refusal stays a ``GatewayRefused`` with its code).
     Settlement.objects.filter(pk=settlement_id, status__in=PAYABLE_STATUSES).update(
         attempts=settlement.attempts,
-        last_error=error,
-        status=SettlementStatus.RELEASED if retryable else SettlementStatus.FAILED,
+        last_error=str(failure)[:2000],
+        status=SettlementStatus.RELEASED if failure.retryable else SettlementStatus.FAILED,
     )
-    raise GatewayError(error, retryable=retryable)
+    raise failure
 
 
 def settlement_mark_failed(*, settlement_id: int, reason: str) -> None:

@@ -90,7 +90,11 @@ def order_cancelled_refund_task(self: Task, *, event_id: int) -> str:
         refund = refunds.refund_for_cancelled_order(order_id=order_id)
         return refund.status if refund is not None else "nothing held"
 
-    return _with_retries(self, work, lambda reason: None)
+    return _with_retries(
+        self,
+        work,
+        lambda reason: refunds.refund_for_cancelled_order_give_up(order_id=order_id, reason=reason),
+    )
 
 
 @shared_task(queue="payments")

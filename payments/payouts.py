@@ -1,18 +1,167 @@
-"""How sellers get paid: their payout account (Stripe Connect Express, or bank transfer).
+"""How sellers get paid: their payout account (Stripe Connect Express, or bank transfer), and
+the bank payouts an admin pays by hand.
 
-``account.updated`` re-reads the account from the gateway (events may arrive out of order; the
-account as it is now is what counts) and, once payouts are enabled, resumes the settlements
-that were waiting for it.
+Stripe Connect. ``payout_account_connect_stripe`` commits the ``ConnectedAccount`` row first,
+then asks the gateway for an Express account under the idempotency key ``account:<company
+id>`` (derived from the company, so a retry after a crash asks the same question and gets the
+same account), then for an onboarding link. ``account.updated`` re-reads the account from the
+gateway (events may arrive out of order; the account as it is now is what counts) and, once
+payouts are enabled, resumes the settlements that were waiting for it.
+
+Bank transfer. Where Stripe cannot pay a seller's country (``STRIPE_CONNECT_COUNTRIES``), the
+seller gives bank details; ``settlement_pay`` then accrues each settlement as a pending
+``BankPayout``. Admins export the pending ones as CSV, pay them at the bank, and mark them paid
+with the bank's reference: ``bank_payout_mark_paid`` posts the ledger payout (seller payable →
+paid out) under ``payout:bank:<payout id>`` and marks the settlement paid by bank, once.
 """
 
-from django.db import transaction
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django_countries import countries
+
+from marketplace.accounts.enums import MANAGING_ROLES
+from marketplace.accounts.models import Company, Membership, User
+from marketplace.core.exceptions import Conflict, DomainError
+from marketplace.core.transitions import lock, transition
+from marketplace.trade.money import Money
+from payments.enums import (
+    SETTLEMENT_TRANSITIONS,
+    BankPayoutStatus,
+    PayoutMethod,
+    SettlementStatus,
+)
 from payments.gateway import gateway_get
-from payments.models import ConnectedAccount, StripeEvent
+from payments.ledger.services import ledger_post_payout
+from payments.models import BankPayout, ConnectedAccount, Settlement, StripeEvent
+
+# Settlements an admin may send to the payout task again.
+RETRYABLE_SETTLEMENT_STATUSES = frozenset(
+    {SettlementStatus.FAILED, SettlementStatus.AWAITING_ACCOUNT}
+)
+
+
+class StripeConnectUnavailable(DomainError):
+    """Stripe cannot pay companies in the seller's country: bank transfer is the way."""
+
+    def __init__(self, country: str):
+        name = countries.name(country) or country
+        super().__init__(
+            f"Stripe cannot pay out to companies in {name} ({country}). "
+            "Use bank transfer instead: give your bank details and each settlement is paid "
+            "to your bank account.",
+            code="stripe_country_unsupported",
+        )
+
+
+# --- who may change how a company is paid --------------------------------------------------
+
+
+def _require_seller_manager(*, company: Company, actor: User) -> None:
+    """An owner or admin of a verified company that sells."""
+    if not Membership.objects.filter(company=company, user=actor, role__in=MANAGING_ROLES).exists():
+        raise PermissionDenied(
+            f"Only the owners and admins of {company} may change how it is paid."
+        )
+    if not company.sells:
+        raise Conflict(
+            f"{company} does not sell: only selling companies are paid out.", code="not_a_seller"
+        )
+    if not company.is_verified:
+        raise Conflict(
+            f"{company} is not verified yet: a payout account can be set up once the company "
+            "is verified.",
+            code="company_not_verified",
+        )
+
+
+def stripe_connect_available(*, company: Company) -> bool:
+    """Whether Stripe Connect can pay a company in this country."""
+    return str(company.country) in settings.STRIPE_CONNECT_COUNTRIES
+
+
+def payout_account_for_company(*, company: Company) -> ConnectedAccount | None:
+    return ConnectedAccount.objects.filter(company=company).first()
+
+
+def settlements_awaiting_account_count(*, company: Company) -> int:
+    return Settlement.objects.filter(
+        seller=company, status=SettlementStatus.AWAITING_ACCOUNT
+    ).count()
+
+
+# --- Stripe Connect Express ----------------------------------------------------------------
+
+
+def payout_account_connect_stripe(
+    *, company: Company, actor: User, refresh_url: str, return_url: str
+) -> str:
+    """Connect (or continue connecting) the company's Stripe Express account; returns the
+    onboarding link to send the seller to.
+
+    ``PermissionDenied`` unless ``actor`` owns or administers the company; ``Conflict`` unless
+    the company sells and is verified; ``StripeConnectUnavailable`` where Stripe cannot pay
+    the company's country. ``GatewayError`` when the gateway could not be asked (try again:
+    the same key gives the same account).
+    """
+    _require_seller_manager(company=company, actor=actor)
+    country = str(company.country)
+    if not stripe_connect_available(company=company):
+        raise StripeConnectUnavailable(country)
+    gateway = gateway_get()
+    with transaction.atomic(durable=True):
+        account, _ = ConnectedAccount.objects.select_for_update().get_or_create(
+            company=company, defaults={"method": PayoutMethod.STRIPE}
+        )
+        if account.method != PayoutMethod.STRIPE:
+            account.method = PayoutMethod.STRIPE
+            account.save(update_fields=["method", "updated_at"])
+            if account.can_receive_transfers:  # onboarded before: pay what waits at once
+                company_id = company.pk
+                transaction.on_commit(lambda: _resume_settlements(company_id))
+        account_id = account.stripe_account_id
+    if not account_id:
+        remote = gateway.account_create(
+            country=country,
+            email=actor.email,
+            business_name=company.legal_name,
+            idempotency_key=f"account:{company.pk}",
+        )
+        with transaction.atomic(durable=True):
+            account = lock(ConnectedAccount, account.pk)
+            if not account.stripe_account_id:
+                account.stripe_account_id = remote.id
+                account.charges_enabled = remote.charges_enabled
+                account.payouts_enabled = remote.payouts_enabled
+                account.details_submitted = remote.details_submitted
+                account.requirements_due = remote.requirements_due
+                account.save(
+                    update_fields=[
+                        "stripe_account_id",
+                        "charges_enabled",
+                        "payouts_enabled",
+                        "details_submitted",
+                        "requirements_due",
+                        "updated_at",
+                    ]
+                )
+            account_id = account.stripe_account_id
+    return gateway.account_link_create(
+        account_id=account_id, refresh_url=refresh_url, return_url=return_url
+    )
 
 
 def connected_account_refresh(*, account: ConnectedAccount) -> ConnectedAccount:
-    """Copy the gateway's current view of the account; resume waiting settlements."""
+    """Copy the gateway's current view of the account; resume waiting settlements.
+
+    Joins the caller's transaction (the webhook's), or use ``payout_account_sync``."""
     remote = gateway_get().account_retrieve(account.stripe_account_id)
     account = ConnectedAccount.objects.select_for_update().get(pk=account.pk)
     was_enabled = account.payouts_enabled
@@ -35,6 +184,16 @@ def connected_account_refresh(*, account: ConnectedAccount) -> ConnectedAccount:
     return account
 
 
+def payout_account_sync(*, company: Company) -> ConnectedAccount | None:
+    """The seller came back from onboarding: read the account from the gateway now rather
+    than wait for ``account.updated``. ``GatewayError`` when the gateway could not be asked."""
+    account = payout_account_for_company(company=company)
+    if account is None or not account.stripe_account_id:
+        return account
+    with transaction.atomic(durable=True):
+        return connected_account_refresh(account=account)
+
+
 def _resume_settlements(company_id: int) -> None:
     from payments.settlement import settlements_pay_awaiting
     from payments.tasks import settlement_pay_task
@@ -48,3 +207,258 @@ def account_updated(obj: dict, *, event: StripeEvent | None = None) -> None:
     if account is None:
         return
     connected_account_refresh(account=account)
+
+
+# --- bank transfer -------------------------------------------------------------------------
+
+_IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
+_ACCOUNT_NUMBER = re.compile(r"^[A-Z0-9-]{4,34}$")
+_BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+
+
+@dataclass(frozen=True)
+class BankDetails:
+    account_holder: str
+    bank_name: str
+    iban: str  # an IBAN, or a local account number where the country has no IBAN
+    swift: str
+    country: str
+
+
+def iban_checksum_valid(iban: str) -> bool:
+    """ISO 13616 mod-97: the IBAN with its first four characters moved to the end, letters
+    as 10..35, is 1 modulo 97."""
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(char, 36)) for char in rearranged)) % 97 == 1
+
+
+def bank_details_clean(
+    *, account_holder: str, bank_name: str, iban: str, swift: str, country: str
+) -> BankDetails:
+    """Normalised bank details, or ``ValidationError`` with a message per field."""
+    errors: dict[str, str] = {}
+    holder = " ".join(account_holder.split())
+    bank = " ".join(bank_name.split())
+    number = re.sub(r"[\s.]", "", iban).upper()
+    bic = re.sub(r"\s", "", swift).upper()
+    country = country.strip().upper()
+    if not holder:
+        errors["account_holder"] = "Give the name the bank account is held in."
+    elif len(holder) > 200:
+        errors["account_holder"] = "At most 200 characters."
+    if not bank:
+        errors["bank_name"] = "Give the name of the bank."
+    elif len(bank) > 200:
+        errors["bank_name"] = "At most 200 characters."
+    if not number:
+        errors["iban"] = "Give the IBAN or the account number."
+    elif _IBAN_SHAPE.match(number) and number[:2] in countries:
+        if not iban_checksum_valid(number):
+            errors["iban"] = (
+                "This IBAN's check digits do not match: check it for a mistyped character."
+            )
+    elif not _ACCOUNT_NUMBER.match(number):
+        errors["iban"] = "Give an IBAN, or an account number of 4 to 34 letters, digits or hyphens."
+    if not bic:
+        errors["swift"] = "Give the bank's SWIFT/BIC code."
+    elif len(bic) not in (8, 11):
+        errors["swift"] = f"A SWIFT/BIC code has 8 or 11 characters, not {len(bic)}."
+    elif not _BIC.match(bic) or bic[4:6] not in countries:
+        errors["swift"] = (
+            "A SWIFT/BIC code is 4 letters (the bank), 2 letters (its country), 2 letters or "
+            "digits (the place) and, for a branch, 3 more."
+        )
+    if not country:
+        errors["country"] = "Choose the country the bank account is in."
+    elif country not in countries:
+        errors["country"] = "Choose a country from the list."
+    if errors:
+        raise ValidationError(errors)
+    return BankDetails(
+        account_holder=holder, bank_name=bank, iban=number, swift=bic, country=country
+    )
+
+
+def payout_account_use_bank_transfer(
+    *,
+    company: Company,
+    actor: User,
+    account_holder: str,
+    bank_name: str,
+    iban: str,
+    swift: str,
+    country: str,
+) -> ConnectedAccount:
+    """Pay the company by bank transfer to these details from now on; settlements that were
+    waiting for a payout account become payable by bank.
+
+    ``ValidationError`` (per field) for bad details, nothing saved; ``PermissionDenied`` /
+    ``Conflict`` as for ``payout_account_connect_stripe``.
+    """
+    _require_seller_manager(company=company, actor=actor)
+    details = bank_details_clean(
+        account_holder=account_holder, bank_name=bank_name, iban=iban, swift=swift, country=country
+    )
+    with transaction.atomic(durable=True):
+        account, _ = ConnectedAccount.objects.select_for_update().get_or_create(
+            company=company, defaults={"method": PayoutMethod.BANK_TRANSFER}
+        )
+        account.method = PayoutMethod.BANK_TRANSFER
+        account.bank_account_holder = details.account_holder
+        account.bank_name = details.bank_name
+        account.bank_iban = details.iban
+        account.bank_swift = details.swift
+        account.bank_country = details.country
+        account.save(
+            update_fields=[
+                "method",
+                "bank_account_holder",
+                "bank_name",
+                "bank_iban",
+                "bank_swift",
+                "bank_country",
+                "updated_at",
+            ]
+        )
+        company_id = company.pk
+        transaction.on_commit(lambda: _resume_settlements(company_id))
+    return account
+
+
+# --- bank payouts (admin) --------------------------------------------------------------------
+
+BANK_PAYOUT_CSV_COLUMNS = (
+    "payout_id",
+    "seller_legal_name",
+    "country",
+    "currency",
+    "amount",
+    "iban",
+    "swift",
+    "order_number",
+    "reference",
+)
+
+
+def bank_payout_reference(payout: BankPayout) -> str:
+    """What the bank transfer's remittance information says, so the seller can match it."""
+    return f"PAYOUT {payout.pk} {payout.settlement.order.number}"
+
+
+def _csv_cell(value: str) -> str:
+    # A spreadsheet would run a cell starting with one of these as a formula.
+    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def bank_payouts_export_csv(*, payout_ids: Iterable[int] | None = None) -> str:
+    """The pending bank payouts (all, or those of ``payout_ids``) as CSV, oldest first; each
+    gets ``exported_at`` the first time it is exported. Bank details are the seller's current
+    ones."""
+    payouts = (
+        BankPayout.objects.filter(status=BankPayoutStatus.PENDING)
+        .select_related("seller", "settlement__order", "seller__payout_account")
+        .order_by("pk")
+    )
+    if payout_ids is not None:
+        payouts = payouts.filter(pk__in=list(payout_ids))
+    rows = list(payouts)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(BANK_PAYOUT_CSV_COLUMNS)
+    for payout in rows:
+        account = getattr(payout.seller, "payout_account", None)
+        amount = Money.from_minor_units(payout.amount_minor, payout.currency).as_dict()["amount"]
+        writer.writerow(
+            [
+                str(payout.pk),
+                _csv_cell(payout.seller.legal_name),
+                account.bank_country if account else "",
+                payout.currency,
+                amount,
+                _csv_cell(account.bank_iban) if account else "",
+                _csv_cell(account.bank_swift) if account else "",
+                payout.settlement.order.number,
+                bank_payout_reference(payout),
+            ]
+        )
+    BankPayout.objects.filter(pk__in=[p.pk for p in rows], exported_at__isnull=True).update(
+        exported_at=timezone.now()
+    )
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class BankPayoutMarked:
+    payout: BankPayout
+    changed: bool  # False: it was already paid, nothing was done
+
+
+def bank_payout_mark_paid(*, payout_id: int, bank_reference: str, actor: User) -> BankPayoutMarked:
+    """An admin paid this payout at the bank: post the ledger payout (payable → paid out) and
+    mark the payout paid and its settlement paid by bank. Marking it again does nothing.
+
+    ``ValidationError`` (``bank_reference``) without a reference, nothing changed.
+    """
+    reference = " ".join(bank_reference.split())
+    if not reference:
+        raise ValidationError({"bank_reference": "Give the bank's reference for this transfer."})
+    if len(reference) > 100:
+        raise ValidationError({"bank_reference": "At most 100 characters."})
+    settlement_id = BankPayout.objects.values_list("settlement_id", flat=True).get(pk=payout_id)
+    with transaction.atomic(durable=True):
+        # The settlement first, then the payout: the order settlement_pay locks them in.
+        settlement = lock(Settlement, settlement_id)
+        payout = (
+            BankPayout.objects.select_for_update()
+            .select_related("seller", "settlement__order")
+            .get(pk=payout_id)
+        )
+        if payout.status == BankPayoutStatus.PAID:
+            return BankPayoutMarked(payout=payout, changed=False)
+        now = timezone.now()
+        settlement = transition(
+            instance=settlement,
+            target=SettlementStatus.PAID_BY_BANK,
+            allowed=SETTLEMENT_TRANSITIONS,
+            extra_fields={"paid_at": now, "last_error": ""},
+        )
+        ledger_post_payout(
+            seller=payout.seller,
+            currency=payout.currency,
+            amount_minor=payout.amount_minor,
+            idempotency_key=f"payout:bank:{payout.pk}",
+            method="bank_transfer",
+            reference=reference,
+            order=payout.settlement.order,
+            posted_by=actor,
+        )
+        payout.status = BankPayoutStatus.PAID
+        payout.bank_reference = reference
+        payout.paid_at = now
+        payout.paid_by = actor
+        payout.save(update_fields=["status", "bank_reference", "paid_at", "paid_by", "updated_at"])
+        return BankPayoutMarked(payout=payout, changed=True)
+
+
+# --- settlements (admin) ---------------------------------------------------------------------
+
+
+def settlements_payout_retry(*, settlement_ids: Iterable[int]) -> list[int]:
+    """Send failed and awaiting settlements to the payout task again (after an admin fixed the
+    cause); returns the ids sent. Others are left alone (paid, or on their way)."""
+    ids = list(
+        Settlement.objects.filter(
+            pk__in=list(settlement_ids), status__in=RETRYABLE_SETTLEMENT_STATUSES
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+    def enqueue() -> None:
+        from payments.tasks import settlement_pay_task
+
+        for settlement_id in ids:
+            settlement_pay_task.apply_async(kwargs={"settlement_id": settlement_id})
+
+    transaction.on_commit(enqueue)
+    return ids

@@ -1,0 +1,87 @@
+"""Forms of payments pages: the seller's bank details, the admin's bank reference."""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django_countries import countries
+
+from payments.payouts import bank_details_clean
+
+
+class BankTransferForm(forms.Form):
+    """Bank details for payouts by bank transfer; checked by ``bank_details_clean`` (IBAN
+    check digits, SWIFT/BIC shape), whose normalised values become the cleaned data."""
+
+    account_holder = forms.CharField(
+        label="Account holder",
+        max_length=200,
+        help_text="The name the bank account is held in, usually your company's legal name.",
+        error_messages={"required": "Give the name the bank account is held in."},
+    )
+    bank_name = forms.CharField(
+        label="Bank name",
+        max_length=200,
+        error_messages={"required": "Give the name of the bank."},
+    )
+    iban = forms.CharField(
+        label="IBAN or account number",
+        max_length=64,
+        help_text="Spaces are fine. Where the country has no IBAN, the account number.",
+        error_messages={"required": "Give the IBAN or the account number."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    swift = forms.CharField(
+        label="SWIFT/BIC",
+        max_length=16,
+        help_text="8 or 11 characters, e.g. DEUTDEFF or DEUTDEFF500.",
+        error_messages={"required": "Give the bank's SWIFT/BIC code."},
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    country = forms.ChoiceField(
+        label="Bank country",
+        choices=[("", "Choose a country"), *countries],
+        error_messages={
+            "required": "Choose the country the bank account is in.",
+            "invalid_choice": "Choose a country from the list.",
+        },
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        try:
+            details = bank_details_clean(
+                account_holder=data["account_holder"],
+                bank_name=data["bank_name"],
+                iban=data["iban"],
+                swift=data["swift"],
+                country=data["country"],
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add_error(field if field in self.fields else None, message)
+            return data
+        data.update(
+            account_holder=details.account_holder,
+            bank_name=details.bank_name,
+            iban=details.iban,
+            swift=details.swift,
+            country=details.country,
+        )
+        return data
+
+
+class BankReferenceForm(forms.Form):
+    """The admin's confirmation that bank payouts were paid."""
+
+    bank_reference = forms.CharField(
+        label="Bank reference",
+        max_length=100,
+        help_text="The reference the bank gave the transfer (it is kept with the payout and "
+        "the ledger posting).",
+        error_messages={"required": "Give the bank's reference for this transfer."},
+        widget=forms.TextInput(attrs={"size": 40}),
+    )

@@ -47,6 +47,9 @@ def payment_start(*, order: Order, company: Company, actor: User) -> PaymentStar
     409 when the order is not confirmed (placed, already paid, cancelled, ...). While an
     attempt is open (not yet paid, or failed and retryable), the same PaymentIntent is
     returned: a buyer who reloads the page or whose ERP retries never creates a second one.
+    ``created`` is true when this call obtained the PaymentIntent from the gateway.
+    Raises ``GatewayError`` when the gateway could not be asked (the row and its key stay; the
+    next call asks again with the same key).
     """
     _require_buyer(order=order, company=company, actor=actor)
     gateway = gateway_get()
@@ -115,6 +118,9 @@ def payment_start(*, order: Order, company: Company, actor: User) -> PaymentStar
                 payment.payment_intent_id = intent.id
                 payment.client_secret = intent.client_secret
                 payment.save(update_fields=["payment_intent_id", "client_secret", "updated_at"])
+                # The PaymentIntent is new to the buyer (even if an earlier call committed the
+                # row and then lost the gateway's answer): 201.
+                created = True
     return PaymentStart(payment=payment, created=created)
 
 
@@ -152,7 +158,10 @@ def payment_intent_succeeded(obj: dict, *, event: StripeEvent | None = None) -> 
         return
     received = int(obj.get("amount_received") or obj.get("amount") or 0)
     order = lock(Order, payment.order_id)
-    late = order.status != OrderStatus.CONFIRMED
+    # A retired attempt (the order's total or the gateway changed, so ``payment_start`` made a
+    # new one) that the buyer paid all the same does not pay the order: refunded in full.
+    retired = payment.status == PaymentStatus.CANCELED
+    late = retired or order.status != OrderStatus.CONFIRMED
     if late:
         # Another attempt may already have succeeded: this one must not count as the payment.
         payment.status = PaymentStatus.CANCELED
@@ -181,7 +190,11 @@ def payment_intent_succeeded(obj: dict, *, event: StripeEvent | None = None) -> 
             payment=payment,
             amount_minor=received,
             reason=RefundReason.LATE_PAYMENT,
-            note=f"Paid while the order was {order.get_status_display().lower()}.",
+            note=(
+                f"Paid attempt {payment.attempt} after it was replaced."
+                if retired
+                else f"Paid while the order was {order.get_status_display().lower()}."
+            ),
             idempotency_key=f"refund:{obj['id']}:late",
         )
         return

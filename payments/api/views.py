@@ -17,7 +17,7 @@ from marketplace.core.exceptions import NotFound
 from orders import selectors as order_selectors
 from payments import collection
 from payments.api.serializers import PaymentSerializer
-from payments.gateway import gateway_get, sandbox_enabled
+from payments.gateway import GatewayError, gateway_get, sandbox_enabled
 from payments.models import Payment
 from payments.sandbox import SandboxGateway
 
@@ -43,6 +43,10 @@ TAGS = ["payments"]
         403: OpenApiResponse(description="Your company is the seller, not the buyer."),
         404: OpenApiResponse(description="No such order among your company's."),
         409: OpenApiResponse(description="The order is not confirmed (e.g. already paid)."),
+        502: OpenApiResponse(description="The payment gateway refused the request."),
+        503: OpenApiResponse(
+            description="The payment gateway could not be reached: try again (same PaymentIntent)."
+        ),
     },
 )
 class OrderPaymentView(APIView):
@@ -51,11 +55,34 @@ class OrderPaymentView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         company = require_active_company(request)
         order = order_selectors.order_get_for_company(company=company, order_id=pk)
-        started = collection.payment_start(order=order, company=company, actor=acting_user(request))
+        try:
+            started = collection.payment_start(
+                order=order, company=company, actor=acting_user(request)
+            )
+        except GatewayError as exc:
+            return _gateway_error_response(exc)
         return Response(
             PaymentSerializer(started.payment).data,
             status=status.HTTP_201_CREATED if started.created else status.HTTP_200_OK,
         )
+
+
+def _gateway_error_response(exc: GatewayError) -> Response:
+    """The gateway could not be asked (503: try again, the same PaymentIntent comes back) or
+    refused the request for good (502). Nothing is lost: the attempt and its key are kept."""
+    if exc.retryable:
+        return Response(
+            {
+                "detail": "The payment gateway is unavailable; please try again shortly.",
+                "code": "gateway_unavailable",
+            },
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": "30"},
+        )
+    return Response(
+        {"detail": "The payment gateway refused the payment.", "code": "gateway_refused"},
+        status=status.HTTP_502_BAD_GATEWAY,
+    )
 
 
 class _SandboxOutcome(APIView):

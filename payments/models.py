@@ -13,7 +13,7 @@ from django.db.models import Q
 from marketplace.accounts.models import Company
 from marketplace.core.models import BaseModel
 from marketplace.trade.currencies import CURRENCY_CHOICES
-from orders.models import Order
+from orders.models import Dispute, Order
 from payments.enums import (
     BankPayoutStatus,
     GatewayDisputeStatus,
@@ -292,3 +292,13 @@ class SandboxObject(models.Model):
 
     def __str__(self) -> str:
         return self.object_id
+
+
+class DisputeCase(Dispute):
+    """A buyer's dispute (``orders.Dispute``) as the payments admin resolves it: by moving the
+    money the order holds (``payments.disputes.dispute_resolve``). Orders knows nothing of it."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "dispute"
+        verbose_name_plural = "disputes"

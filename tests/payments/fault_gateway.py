@@ -107,7 +107,7 @@ class StripeStandIn:
                 "id": f"re_standin_{secrets.token_hex(6)}",
                 "object": "refund",
                 "amount": int(form["amount"]),
-                "currency": form["currency"],
+                "currency": form.get("currency", "usd"),
                 "payment_intent": form["payment_intent"],
                 "status": "succeeded",
             }

@@ -89,8 +89,14 @@ def _verify(payload: bytes, signature_header: str) -> dict:
     if not signature_header:
         raise WebhookRejected("The Stripe-Signature header is missing.", code="signature_missing")
     try:
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        # Stripe sends UTF-8 JSON; the signature is over the raw bytes, which a replacement
+        # character would change, so say what is wrong rather than "bad signature".
+        raise WebhookRejected("The body is not UTF-8 JSON.", code="malformed_json") from None
+    try:
         stripe.WebhookSignature.verify_header(
-            payload.decode("utf-8", errors="replace"),
+            text,
             signature_header,
             secret,
             tolerance=settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
@@ -100,8 +106,8 @@ def _verify(payload: bytes, signature_header: str) -> dict:
         code = "signature_stale" if "tolerance" in message else "signature_invalid"
         raise WebhookRejected(message, code=code) from None
     try:
-        event = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        event = json.loads(text)
+    except json.JSONDecodeError:
         raise WebhookRejected("The body is not valid JSON.", code="malformed_json") from None
     if not (
         isinstance(event, dict)

@@ -213,7 +213,8 @@ def account_updated(obj: dict, *, event: StripeEvent | None = None) -> None:
 
 _IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
 _ACCOUNT_NUMBER = re.compile(r"^[A-Z0-9-]{4,34}$")
-_BIC = re.compile(r"^[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+# ISO 9362: party prefix (letters, alphanumeric since 2014), country, location, branch.
+_BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 
 
 @dataclass(frozen=True)
@@ -265,8 +266,8 @@ def bank_details_clean(
         errors["swift"] = f"A SWIFT/BIC code has 8 or 11 characters, not {len(bic)}."
     elif not _BIC.match(bic) or bic[4:6] not in countries:
         errors["swift"] = (
-            "A SWIFT/BIC code is 4 letters (the bank), 2 letters (its country), 2 letters or "
-            "digits (the place) and, for a branch, 3 more."
+            "A SWIFT/BIC code is 4 letters or digits (the bank), 2 letters (its country), 2 "
+            "letters or digits (the place) and, for a branch, 3 more."
         )
     if not country:
         errors["country"] = "Choose the country the bank account is in."

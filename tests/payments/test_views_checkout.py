@@ -121,10 +121,6 @@ def test_a_declined_sandbox_payment_shows_the_reason_and_the_buyer_pays_on_the_n
 
     assert declined.redirect_chain == [(_pay_url(confirmed_order), 302)]
     page = declined.content.decode()
-    assert (
-        "The payment was declined: Your card was declined. (sandbox) Nothing was charged; "
-        "try again." in page
-    )
     assert "The last attempt did not go through:</strong> Your card was declined. (sandbox)" in page
     assert ">Pay (sandbox)</button>" in page
     assert _status(confirmed_order) == OrderStatus.CONFIRMED

@@ -32,6 +32,11 @@ def test_schema_validates_as_openapi_3_without_warnings(tmp_path: Path):
     assert "/api/v1/me/" in document["paths"]
     assert "/api/v1/auth/token/" in document["paths"]
     assert "/api/v1/hs-codes/" in document["paths"]
+    # Payments: pay a confirmed order; the offline sandbox's outcomes.
+    payments = document["paths"]["/api/v1/orders/{id}/payments/"]["post"]
+    assert set(payments["responses"]) >= {"200", "201", "403", "404", "409"}
+    assert "/api/v1/sandbox/payments/{payment_intent}/succeed/" in document["paths"]
+    assert "/api/v1/sandbox/payments/{payment_intent}/fail/" in document["paths"]
 
 
 def test_swagger_ui_is_served_with_vendored_assets(client):

@@ -371,3 +371,56 @@ def test_system_checks_pass_for_either_mode_alone():
         STRIPE_SECRET_KEY=SECRET_KEY, STRIPE_WEBHOOK_SECRET="", PAYMENTS_SANDBOX=False
     ):
         assert [p.id for p in payments_configuration(None)] == ["payments.W001"]
+
+
+# --- the answers match the OpenAPI document -------------------------------------------------
+
+
+@pytest.fixture
+def in_process_requests():
+    """Keep the request signals from closing the test's connection (as Django's client does)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_payment_answers_conform_to_the_openapi_schema(
+    confirmed_order, buyer, buyer_user, in_process_requests
+):
+    import schemathesis
+    from django.core.wsgi import get_wsgi_application
+    from rest_framework.authtoken.models import Token
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
+    token, _ = Token.objects.get_or_create(user=buyer_user)
+    headers = {"Authorization": f"Token {token.key}", "X-Company": str(buyer.pk)}
+    checks = [not_a_server_error, status_code_conformance, response_schema_conformance]
+
+    pay = schema["/api/v1/orders/{id}/payments/"]["POST"]
+    created = pay.Case(path_parameters={"id": confirmed_order.pk}).call_and_validate(
+        headers=headers, checks=checks
+    )
+    again = pay.Case(path_parameters={"id": confirmed_order.pk}).call_and_validate(
+        headers=headers, checks=checks
+    )
+    intent = created.json()["payment_intent"]
+    succeed = schema["/api/v1/sandbox/payments/{payment_intent}/succeed/"]["POST"]
+    done = succeed.Case(path_parameters={"payment_intent": intent}).call_and_validate(
+        headers=headers, checks=checks
+    )
+    paid_already = pay.Case(path_parameters={"id": confirmed_order.pk}).call_and_validate(
+        headers=headers, checks=checks
+    )
+
+    assert (created.status_code, again.status_code, done.status_code) == (201, 200, 200)
+    assert paid_already.status_code == 409

@@ -1168,7 +1168,10 @@ def orders_complete_after_inspection(*, now: datetime | None = None) -> int:
 def _notify_on_commit(event: OrderEvent) -> None:
     from orders.tasks import order_event_notify_task
 
-    transaction.on_commit(partial(order_event_notify_task.delay, event_id=event.pk))
+    notify = partial(order_event_notify_task.delay, event_id=event.pk)
+    notify.__qualname__ = "order_event_notify_task.delay"  # type: ignore[attr-defined]  # logged
+    # robust: the broker down must not turn a committed status change into an error (logged).
+    transaction.on_commit(notify, robust=True)
 
 
 def _order_url(order: Order) -> str:

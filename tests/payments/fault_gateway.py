@@ -59,6 +59,7 @@ class StripeStandIn:
             STRIPE_SECRET_KEY="sk_test_standin",
             STRIPE_API_BASE=self.base_url,
             STRIPE_MAX_NETWORK_RETRIES=0,
+            STRIPE_WEBHOOK_SECRET="whsec_standin",
         )
 
     @property

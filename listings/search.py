@@ -33,9 +33,8 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, F, Prefetch, Q, QuerySet, Window
+from django.db.models import BooleanField, F, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import RowNumber
 from django_countries import countries
 
 from listings.enums import ListingStatus
@@ -349,24 +348,30 @@ def _newest_matches_sql(part: QuerySet[Listing], query: SearchQuery, walk: int |
     """SQL for the SEARCH_RESULT_LIMIT newest matches of ``query`` in ``part``.
 
     With ``walk``, only among the ``walk`` newest listings of the part, read in date order
-    from its index (a row marked ``rn = walk`` tells that the part has more); without, as the
-    planner likes (for few matches: the GIN index, then those rows sorted).
+    from its index; when it finds fewer than SEARCH_RESULT_LIMIT, a row with ``rn = walk``
+    (and nothing else) tells that the part has more listings than that. Without ``walk``, as
+    the planner likes (for few matches: the GIN index, then those rows sorted).
     """
     newest = part.order_by("-published_at", "-id")
+    matched = newest.filter(search_vector=query).values_list(*_RANK_COLUMNS)
     if walk is None:
-        matched = newest.filter(search_vector=query).values_list(*_RANK_COLUMNS)
         sql, params = matched[:SEARCH_RESULT_LIMIT].query.sql_with_params()
         return f"SELECT m.*, true AS matched, 0 AS rn FROM ({sql}) AS m", list(params)  # noqa: S608
-    numbered = newest.annotate(
-        rn=Window(RowNumber(), order_by=(F("published_at").desc(), F("id").desc()))
-    ).values_list(*_RANK_COLUMNS, "rn")
-    sql, params = numbered[:walk].query.sql_with_params()
-    words_sql, words_params = _compiled(query, numbered)
+    # The walk is a plain ordered, limited index scan, the words tested on the rows it reads
+    # (no window function: numbering the rows spooled every one of them, half the cost). Whether
+    # the part goes deeper is asked only when the walk found too few (an initplan runs lazily).
+    walked = newest.values_list(*_RANK_COLUMNS)
+    sql, params = walked[:walk].query.sql_with_params()
+    beyond_sql, beyond_params = newest.values_list("id")[walk : walk + 1].query.sql_with_params()
+    words_sql, words_params = _compiled(query, walked)
+    blanks = ", ".join(["NULL"] * len(_RANK_COLUMNS))
     return (
-        f"SELECT r.*, r.search_vector @@ {words_sql} AS matched FROM ({sql}) AS r "  # noqa: S608
-        f"WHERE r.search_vector @@ {words_sql} OR r.rn = %s "
-        f"ORDER BY r.published_at DESC, r.id DESC LIMIT {SEARCH_RESULT_LIMIT + 1}",
-        [*words_params, *params, *words_params, walk],
+        f"WITH m AS (SELECT r.* FROM ({sql}) AS r WHERE r.search_vector @@ {words_sql} "  # noqa: S608
+        f"ORDER BY r.published_at DESC, r.id DESC LIMIT {SEARCH_RESULT_LIMIT}) "
+        "SELECT m.*, true AS matched, 0 AS rn FROM m "
+        f"UNION ALL SELECT {blanks}, false, %s "
+        f"WHERE (SELECT count(*) FROM m) < {SEARCH_RESULT_LIMIT} AND EXISTS ({beyond_sql})",
+        [*params, *words_params, walk, *beyond_params],
     )
 
 

@@ -1,7 +1,9 @@
 """Browser views for listings: parse the request, call a service, selector or search, render."""
 
+import copy
 import functools
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -18,7 +20,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.template.context import make_context
+from django.template.loader import get_template, render_to_string
+from django.template.loader_tags import ExtendsNode
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
@@ -559,20 +563,17 @@ def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             key = _public_page_key(pk, version)
             html = cache.get(key)
             if html is None:
-                page = _listing_detail_page(request, pk, cached_whole=True)
-                html = page.content.decode()
+                html = _anonymous_page(request, pk)
                 cache.set(key, html, DETAIL_FRAGMENTS_SECONDS)
             response = HttpResponse(html.replace(_CSRF_TOKEN_SLOT, get_token(request)))
             return response
     return _listing_detail_page(request, pk)
 
 
-def _listing_detail_page(
-    request: HttpRequest, pk: int, *, cached_whole: bool = False
-) -> HttpResponse:
+def _detail_context(request: HttpRequest, pk: int, *, cached_whole: bool) -> dict[str, Any]:
     company = _active_company(request)
     try:
-        listing = selectors.listing_get_visible(
+        listing = selectors.listing_get_for_page(
             listing_id=pk,
             user=request.user,  # type: ignore[arg-type]
             company=company,
@@ -590,28 +591,74 @@ def _listing_detail_page(
     ]
     is_own = company is not None and listing.seller_id == company.pk
     images = list(listing.images.all())
-    return render(
-        request,
-        "listings/detail.html",
-        {
-            "listing": listing,
-            "tiers": tiers,
-            "fx_rate": prices.rate(listing.currency),
-            "viewer_currency": prices.currency,
-            "images": images,
-            # A page cached whole renders its fragments in place rather than caching them apart.
-            "fragments": None if cached_whole else _detail_fragments(listing, images),
-            "is_own": is_own,
-            "show_status": listing.status != ListingStatus.PUBLISHED,
-            **(
-                {
-                    "csrf_token": _CSRF_TOKEN_SLOT,
-                    "description": render_description(listing.description),
-                }
-                if cached_whole
-                else {}
-            ),
-        },
+    return {
+        "listing": listing,
+        "tiers": tiers,
+        "fx_rate": prices.rate(listing.currency),
+        "viewer_currency": prices.currency,
+        "images": images,
+        # A page cached whole renders its fragments in place rather than caching them apart.
+        "fragments": None if cached_whole else _detail_fragments(listing, images),
+        "is_own": is_own,
+        "show_status": listing.status != ListingStatus.PUBLISHED,
+        **(
+            {
+                "csrf_token": _CSRF_TOKEN_SLOT,
+                "description": render_description(listing.description),
+            }
+            if cached_whole
+            else {}
+        ),
+    }
+
+
+def _listing_detail_page(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "listings/detail.html", _detail_context(request, pk, cached_whole=False))
+
+
+# The anonymous page is the layout every anonymous listing page shares (header, navigation,
+# footer: base.html around detail.html) with three blocks of detail.html put in: the layout is
+# rendered once per process (and templates version) with a marker in each block, and a first
+# view renders only those blocks. The output is the page detail.html renders in one go.
+_SHELL_BLOCKS = ("title", "meta_description", "content")
+_SHELL_MARKERS = {name: f"@@listing-page-{name}-slot@@" for name in _SHELL_BLOCKS}
+_shells: dict[str, list[str] | None] = {}
+
+
+def _anonymous_shell(request: HttpRequest) -> list[str] | None:
+    """The anonymous layout split at the block markers (``None`` if it cannot be shared)."""
+    version = _templates_version()
+    if version not in _shells:
+        context = {"csrf_token": _CSRF_TOKEN_SLOT, "slots": _SHELL_MARKERS}
+        shell = render_to_string("listings/_detail_shell.html", context, request=request)
+        # The layout must not depend on which listing's page it is (e.g. a link back to it).
+        other = copy.copy(request)
+        other.path = other.path_info = reverse("listings:detail", args=[0])
+        same = shell == render_to_string("listings/_detail_shell.html", context, request=other)
+        parts = re.split("|".join(map(re.escape, _SHELL_MARKERS.values())), shell)
+        markers = re.findall("|".join(map(re.escape, _SHELL_MARKERS.values())), shell)
+        in_order = markers == [_SHELL_MARKERS[name] for name in _SHELL_BLOCKS]
+        _shells[version] = parts if same and in_order else None
+    return _shells[version]
+
+
+def _detail_blocks(request: HttpRequest, context: dict[str, Any]) -> list[str]:
+    """The title, meta description and content blocks of detail.html, rendered on their own."""
+    template = get_template("listings/detail.html").template  # type: ignore[attr-defined]
+    blocks = template.nodelist.get_nodes_by_type(ExtendsNode)[0].blocks
+    bound = make_context(context, request)
+    with bound.bind_template(template):
+        return [blocks[name].render(bound) for name in _SHELL_BLOCKS]
+
+
+def _anonymous_page(request: HttpRequest, pk: int) -> str:
+    context = _detail_context(request, pk, cached_whole=True)
+    shell = _anonymous_shell(request)
+    if shell is None:
+        return render_to_string("listings/detail.html", context, request=request)
+    blocks = _detail_blocks(request, context)
+    return "".join(
+        part + (blocks[index] if index < len(blocks) else "") for index, part in enumerate(shell)
     )
 
 

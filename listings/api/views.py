@@ -29,6 +29,7 @@ from listings.search import listing_search_ids, parse_search_params
 from listings.selectors import (
     category_tree,
     listing_get_for_company,
+    listing_get_for_page,
     listing_get_visible,
     listing_list_for_company,
     listing_public_rows,
@@ -130,7 +131,10 @@ class ListingDetailView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         user = request.user if request.user.is_authenticated else None
-        listing = listing_get_visible(listing_id=pk, user=user, company=get_active_company(request))
+        # With its relations, tiers and photos in one query (the page's selector).
+        listing = listing_get_for_page(
+            listing_id=pk, user=user, company=get_active_company(request)
+        )
         return _listing_response(request, listing)
 
     @extend_schema(

@@ -326,9 +326,10 @@ def test_a_signed_in_viewer_gets_the_page_around_the_cached_fragments(client, se
     assert "<strong>Bolts</strong>" in second
     assert without_csrf_tokens(second) == without_csrf_tokens(first)
     listing_queries = [q for q in captured.captured_queries if "listings_" in q["sql"]]
-    # The listing with its seller, category and HS code, then its tiers and photos: the
-    # fragments (description, seller card, photos, trade data) come from the cache.
-    assert len(listing_queries) == 3
+    # One query for the listing with its seller, category, HS code, tiers and photos
+    # (listing_get_for_page): the fragments (description, seller card, photos, trade data)
+    # come from the cache.
+    assert len(listing_queries) == 1
 
 
 def test_a_stock_change_shows_on_the_cached_anonymous_page(client, seller):
@@ -399,3 +400,38 @@ def test_indicative_prices_stay_per_viewer_with_cached_fragments(client, seller,
 
     # USD 10.0000 at USD/EUR 0.8650
     assert '<td class="num indicative">≈ EUR 8.65</td>' in content
+
+
+def test_the_anonymous_page_built_on_the_shared_layout_is_the_page_rendered_in_one_go(
+    client, seller, seller_user
+):
+    from django.contrib.auth.models import AnonymousUser
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from listings import views
+
+    listing = ListingFactory(
+        seller=seller,
+        published=True,
+        title='Bolts <b>"M8"</b> & nuts',
+        description="**Bolts** & <script>nuts</script>",
+    )
+    services.listing_image_add(listing=listing, actor=seller_user, file=image_upload())
+    request = RequestFactory().get(reverse("listings:detail", args=[listing.pk]))
+    request.user = AnonymousUser()
+    request.session = {}
+
+    built = views._anonymous_page(request, listing.pk)
+    context = views._detail_context(request, listing.pk, cached_whole=True)
+    in_one_go = render_to_string("listings/detail.html", context, request=request)
+
+    assert views._anonymous_shell(request) is not None  # the shared layout was used
+    assert built == in_one_go
+    assert "<title>Bolts &lt;b&gt;&quot;M8&quot;&lt;/b&gt; &amp; nuts · Open Trade" in built
+    assert "<strong>Bolts</strong>" in built
+    assert "listing-gallery" in built
+    served = client.get(reverse("listings:detail", args=[listing.pk])).content.decode()
+    assert without_csrf_tokens(served) == without_csrf_tokens(
+        built.replace(views._CSRF_TOKEN_SLOT, "x")
+    )

@@ -6,6 +6,7 @@ from listings.models import Category
 from listings.selectors import (
     category_tree,
     listing_get_for_company,
+    listing_get_for_page,
     listing_get_visible,
     listing_list_for_company,
     listing_status_counts_for_company,
@@ -108,3 +109,104 @@ def test_category_tree_has_the_seeded_top_level_with_children(django_assert_num_
         "Industrial Machinery",
         "Fasteners",
     ]
+
+
+# ---------- one listing with everything its page shows, in one query ----------
+
+
+def _shown(listing) -> tuple:
+    """What the detail page and the API read of a listing and its relations."""
+    seller, category, hs_code = listing.seller, listing.category, listing.hs_code
+    return (
+        [
+            getattr(listing, f.attname)
+            for f in type(listing)._meta.concrete_fields
+            if f.attname != "search_vector"
+        ],
+        [getattr(seller, f.attname) for f in type(seller)._meta.concrete_fields],
+        (category.pk, category.name, category.slug, category.parent_id),
+        (category.parent.pk, category.parent.name) if category.parent else None,
+        (hs_code.code, hs_code.description),
+        [(t.pk, t.min_quantity, t.unit_price) for t in listing.price_tiers.all()],
+        [
+            (
+                i.pk,
+                i.created_at,
+                i.updated_at,
+                i.original.name,
+                i.card.name,
+                i.detail.name,
+                i.width,
+                i.height,
+                i.content_type,
+                i.size_bytes,
+                i.alt_text,
+                i.position,
+            )
+            for i in listing.images.all()
+        ],
+        str(listing.origin_country.name),
+        str(seller.country.name),
+    )
+
+
+def test_the_page_selector_loads_what_the_orm_loads_in_one_query(seller, django_assert_num_queries):
+    from listings.models import ListingImage
+
+    listing = ListingFactory(
+        seller=seller, published=True, tiers=[(100, "1.2345"), (500, "1.1000"), (5000, "0.9000")]
+    )
+    for position, name in ((1, "b"), (0, "a")):
+        ListingImage.objects.create(
+            listing=listing,
+            original=f"listings/{listing.pk}/{name}.png",
+            card=f"listings/{listing.pk}/{name}-card.jpg" if name == "b" else "",
+            width=640,
+            height=480,
+            content_type="image/png",
+            size_bytes=1234,
+            alt_text=f"Photo {name}",
+            position=position,
+        )
+    expected = _shown(listing_get_visible(listing_id=listing.pk, user=None, company=None))
+
+    with django_assert_num_queries(1):
+        loaded = listing_get_for_page(listing_id=listing.pk, user=None, company=None)
+        shown = _shown(loaded)
+
+    assert shown == expected
+    assert [i.alt_text for i in loaded.images.all()] == ["Photo a", "Photo b"]
+    assert [t.min_quantity for t in loaded.price_tiers.all()] == [100, 500, 5000]
+    assert loaded.category.parent is not None
+
+
+def test_the_page_selector_handles_a_top_level_category_and_no_tiers_or_photos(
+    seller, django_assert_num_queries
+):
+    top = Category.objects.get(slug="machinery-tools")
+    listing = ListingFactory(seller=seller, published=True, category=top)
+    listing.price_tiers.all().delete()
+
+    with django_assert_num_queries(1):
+        loaded = listing_get_for_page(listing_id=listing.pk, user=None, company=None)
+        assert loaded.category.parent is None
+        assert list(loaded.price_tiers.all()) == []
+        assert list(loaded.images.all()) == []
+
+
+@pytest.mark.parametrize("status", ["draft", "pending_review", "rejected", "archived"])
+def test_the_page_selector_has_the_same_visibility(status, seller):
+    listing = ListingFactory(seller=seller, status=status)
+    buyer = CompanyFactory(buyer=True)
+    staff = UserFactory(is_staff=True)
+
+    assert (
+        listing_get_for_page(listing_id=listing.pk, user=UserFactory(), company=seller) == listing
+    )
+    assert listing_get_for_page(listing_id=listing.pk, user=staff, company=None) == listing
+    for user, company in ((UserFactory(), buyer), (None, None)):
+        with pytest.raises(NotFound):
+            listing_get_for_page(listing_id=listing.pk, user=user, company=company)
+    for bad in (999_999, "abc", None):
+        with pytest.raises(NotFound):
+            listing_get_for_page(listing_id=bad, user=staff, company=None)

@@ -49,20 +49,16 @@ class BankTransferForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if self.errors:
-            return data
         try:
             details = bank_details_clean(
-                account_holder=data["account_holder"],
-                bank_name=data["bank_name"],
-                iban=data["iban"],
-                swift=data["swift"],
-                country=data["country"],
+                **{name: str(data.get(name) or "") for name in self.fields},
             )
         except ValidationError as exc:
+            # Every problem at once; a field that already failed keeps its own message.
             for field, messages in exc.message_dict.items():
-                for message in messages:
-                    self.add_error(field if field in self.fields else None, message)
+                if field not in self.errors:
+                    for message in messages:
+                        self.add_error(field if field in self.fields else None, message)
             return data
         data.update(
             account_holder=details.account_holder,

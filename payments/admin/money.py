@@ -138,11 +138,10 @@ class SettlementAdmin(MoneyRowAdmin):
         "order",
         "seller",
         "status",
+        "last_error_short",
         "seller_share",
         "platform_fee",
         "attempts",
-        "last_error_short",
-        "transfer_id",
         "paid_at",
     ]
     list_filter = ["status", "currency"]
@@ -222,11 +221,10 @@ class BankPayoutAdmin(MoneyRowAdmin):
         "bank_reference",
         "exported_at",
         "paid_at",
-        "paid_by",
     ]
     list_filter = ["status", "currency"]
     search_fields = ["seller__legal_name", "settlement__order__number", "bank_reference"]
-    list_select_related = ["seller", "settlement__order", "paid_by"]
+    list_select_related = ["seller", "settlement__order"]
     date_hierarchy = "created_at"
     actions = ["export_csv", "mark_paid"]
 

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_countries import countries
 
 from marketplace.accounts.enums import MANAGING_ROLES
 from marketplace.accounts.models import Company, Membership, User
@@ -120,6 +121,7 @@ def _render_page(
             "is_bank": is_bank,
             "is_stripe": account is not None and account.method == PayoutMethod.STRIPE,
             "masked_iban": _masked(account.bank_iban) if account else "",
+            "bank_country_name": countries.name(account.bank_country) if account else "",
             "requirements": [
                 _requirement_label(code) for code in (account.requirements_due if account else [])
             ],

@@ -232,25 +232,22 @@ def test_bad_bank_details_show_inline_errors_and_nothing_is_saved(seller_client)
     )
 
     assert response.status_code == 400
-    form = response.context["bank_form"]
-    assert form.errors == {
-        "account_holder": ["Give the name the bank account is held in."],
-    }  # the details are checked together once every field is there
-    body = response.content.decode()
-    assert 'aria-invalid="true"' in body
-    assert "Check the bank details: 1 field needs a correction." in body
-    assert not ConnectedAccount.objects.exists()
-
-    response = seller_client.post(
-        BANK_URL, {**BANK, "iban": "DE89 3704 0044 0532 0130 01", "swift": "BKCH"}
-    )
-
-    assert response.status_code == 400
     assert response.context["bank_form"].errors == {
+        "account_holder": ["Give the name the bank account is held in."],
         "iban": ["This IBAN's check digits do not match: check it for a mistyped character."],
         "swift": ["A SWIFT/BIC code has 8 or 11 characters, not 4."],
     }
-    assert 'value="DE89 3704 0044 0532 0130 01"' in response.content.decode()  # kept as typed
+    body = response.content.decode()
+    assert body.count('aria-invalid="true"') == 3
+    assert "Check the bank details: 3 fields need a correction." in body
+    assert 'value="DE89 3704 0044 0532 0130 01"' in body  # kept as typed
+    assert not ConnectedAccount.objects.exists()
+
+    response = seller_client.post(BANK_URL, {**BANK, "country": "ZZ"})
+
+    assert response.status_code == 400
+    assert response.context["bank_form"].errors == {"country": ["Choose a country from the list."]}
+    assert "Check the bank details: 1 field needs a correction." in response.content.decode()
     assert not ConnectedAccount.objects.exists()
 
 

@@ -45,7 +45,7 @@ from payments.enums import RefundReason
 from payments.ledger.selectors import order_escrow_held_minor
 from payments.ledger.services import ledger_post_dispute_split
 from payments.models import Refund, Settlement
-from payments.refunds import dispute_ledger_key, refund_request
+from payments.refunds import dispute_ledger_key, dispute_refund_key, refund_request
 from payments.settlement import settlement_create_released
 
 OUTCOMES = (DisputeStatus.RELEASED, DisputeStatus.REFUNDED, DisputeStatus.SPLIT)
@@ -164,7 +164,7 @@ def dispute_resolve(
                 amount_minor=split.buyer_refund_minor,
                 reason=RefundReason.DISPUTE,
                 note=note,
-                idempotency_key=f"refund:{locked.number}:dispute",
+                idempotency_key=dispute_refund_key(locked),
                 actor=actor,
             )
         ledger_post_dispute_split(

@@ -115,11 +115,16 @@ def dispute_ledger_key(order: Order) -> str:
     return f"dispute:{order.number}"
 
 
+def dispute_refund_key(order: Order) -> str:
+    """The buyer's part of a resolved dispute: one refund per order."""
+    return f"refund:{order.number}:dispute"
+
+
 def _posted_by_dispute(refund: Refund, order: Order) -> bool:
     """A dispute's refund left escrow in the dispute's own ledger transaction, when the admin
     resolved it; executing the refund at the gateway posts nothing more."""
     return (
-        refund.reason == RefundReason.DISPUTE
+        refund.idempotency_key == dispute_refund_key(order)
         and LedgerTransaction.objects.filter(idempotency_key=dispute_ledger_key(order)).exists()
     )
 

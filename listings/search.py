@@ -23,7 +23,9 @@ How a search stays fast at a million listings:
   listings of every other category.
 """
 
+import math
 import re
+import time
 from collections import Counter
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -375,6 +377,55 @@ def _newest_matches_sql(part: QuerySet[Listing], query: SearchQuery, walk: int |
     )
 
 
+# How often each word is in published titles, from SearchTerm, per process for a few minutes:
+# what a first walk needs to guess its depth (a guess: any depth gives the same results).
+TERM_COUNTS_SECONDS = 300
+_term_counts: dict[str, Any] = {"until": 0.0, "counts": {}, "listings": 0}
+
+
+def _title_share(text: str | None) -> float | None:
+    """At most the share of listings all the words of ``text`` can match in titles (that of its
+    rarest word), 0 if a word is in no title; ``None`` when that is not known."""
+    words = {t for t in _WORD.findall((text or "").lower()) if t.isalpha() and len(t) >= 3}
+    if not words:
+        return None
+    now = time.monotonic()
+    if _term_counts["until"] < now:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT word, listings, (SELECT reltuples FROM pg_class "
+                "WHERE oid = 'listings_listing'::regclass) FROM listings_searchterm "
+                "WHERE listings > 0"
+            )
+            rows = cursor.fetchall()
+        counts = {word: n for word, n, _ in rows}
+        listings = max([int(rows[0][2]), *counts.values()]) if rows else 0
+        _term_counts.update(until=now + TERM_COUNTS_SECONDS, counts=counts, listings=listings)
+    if not _term_counts["listings"]:
+        return None
+    counts = _term_counts["counts"]
+    return min(counts.get(word, 0) for word in words) / _term_counts["listings"]
+
+
+def _first_walk(text: str | None, *, parts: int) -> int | None:
+    """How deep the first walk of a search for the plain words ``text`` goes (``None``: not a
+    walk but the planner's way). A word in no title: the planner's way at once (its statistics
+    find few matches, or a common description word, by themselves). Over the whole catalogue,
+    deep enough to find SEARCH_RESULT_LIMIT matches if the words are in titles as often as the
+    rarest is (a walk stops at SEARCH_RESULT_LIMIT matches, so too deep costs nothing), or the
+    planner's way when that is deeper than WALK_MAX; per category, whose shares differ from
+    the catalogue's, WALK_FIRST."""
+    share = _title_share(text)
+    if share is None:
+        return WALK_FIRST
+    if share == 0:
+        return None
+    if parts > 1:
+        return WALK_FIRST
+    depth = math.ceil(SEARCH_RESULT_LIMIT * 3 / (2 * share))
+    return None if depth > WALK_MAX else max(depth, WALK_FIRST)
+
+
 def _newest_window(
     parts: list[QuerySet[Listing]],
     query: SearchQuery,
@@ -394,7 +445,8 @@ def _newest_window(
     whole catalogue with a facet (``walk`` false) a walk would fetch every listing the facet
     then rejects, so the planner's way (the words-and-facets GIN index) is taken at once.
     """
-    walks: dict[int, int | None] = dict.fromkeys(range(len(parts)), WALK_FIRST if walk else None)
+    first = _first_walk(rank_text, parts=len(parts)) if walk else None
+    walks: dict[int, int | None] = dict.fromkeys(range(len(parts)), first)
     found: dict[int, list[tuple]] = {}
     rank_sql, rank_params = "0", []
     if ranked:
@@ -427,9 +479,9 @@ def _newest_window(
             deeper = depth is not None and any(row[-2] == depth for row in part_rows)
             if len(matches) >= SEARCH_RESULT_LIMIT or not deeper:
                 found[index] = matches[:SEARCH_RESULT_LIMIT]
-            elif matches and depth == WALK_FIRST:
+            elif matches and depth == first and depth is not None:
                 needed = depth * SEARCH_RESULT_LIMIT * 3 // (2 * len(matches))
-                next_walks[index] = needed if needed <= WALK_MAX else None
+                next_walks[index] = needed if depth < needed <= WALK_MAX else None
             else:
                 next_walks[index] = None
         walks = next_walks

@@ -222,6 +222,8 @@ def test_the_count_and_the_facets_come_from_the_window_without_searching_again(t
 
 
 def test_a_search_with_words_takes_one_query_before_its_page(thirty_bolts):
+    listing_search(params=ListingSearchParams(q="bolt"))  # title word counts, once a while
+
     with CaptureQueriesContext(connection) as captured:
         results = listing_search(params=ListingSearchParams(q="steel bolt"))
 
@@ -435,3 +437,28 @@ def test_the_anonymous_page_built_on_the_shared_layout_is_the_page_rendered_in_o
     assert without_csrf_tokens(served) == without_csrf_tokens(
         built.replace(views._CSRF_TOKEN_SLOT, "x")
     )
+
+
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {},  # every word in no title: the planner's way at once
+        {"steel": 1, "bolt": 1},  # rare: deeper than WALK_MAX, the planner's way
+        {"steel": 10**6, "bolt": 10**6},  # in every title: the shortest walk
+        {"steel": 30, "bolt": 3},  # a walk of SEARCH_RESULT_LIMIT × 1.5 / share
+    ],
+)
+def test_the_guessed_depth_of_the_first_walk_never_changes_the_results(thirty_bolts, counts):
+    from listings import search
+
+    expected = [x.pk for x in thirty_bolts]
+    search._term_counts.update(until=float("inf"), counts=counts, listings=10**6)
+    try:
+        for ordering in ("relevance", "-created"):
+            params = ListingSearchParams(q="steel bolt", ordering=ordering)
+            found = [x.pk for x in listing_search(params=params)]
+            assert sorted(found) == sorted(expected)
+            if ordering == "-created":
+                assert found == expected
+    finally:
+        search._term_counts.update(until=0.0)

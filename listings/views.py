@@ -4,6 +4,7 @@ import copy
 import functools
 import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -27,6 +28,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods, require_POST
 from django_countries import countries
 
@@ -642,13 +644,77 @@ def _anonymous_shell(request: HttpRequest) -> list[str] | None:
     return _shells[version]
 
 
+@functools.lru_cache(maxsize=8)
+def _blocks_of(template: Any) -> dict[str, Any]:
+    # The block nodes of a template that extends another (the loader caches the template).
+    return template.nodelist.get_nodes_by_type(ExtendsNode)[0].blocks
+
+
 def _detail_blocks(request: HttpRequest, context: dict[str, Any]) -> list[str]:
     """The title, meta description and content blocks of detail.html, rendered on their own."""
     template = get_template("listings/detail.html").template  # type: ignore[attr-defined]
-    blocks = template.nodelist.get_nodes_by_type(ExtendsNode)[0].blocks
+    blocks = _blocks_of(template)
     bound = make_context(context, request)
     with bound.bind_template(template):
         return [blocks[name].render(bound) for name in _SHELL_BLOCKS]
+
+
+# Seller cards and breadcrumbs are shared by many listings (a few hundred sellers, a few dozen
+# categories): kept rendered per process, keyed by everything they show.
+_SHARED_FRAGMENTS_MAX = 4096
+_shared_fragments: OrderedDict[tuple, str] = OrderedDict()
+
+
+def _shared_fragment(key: tuple, template_name: str, context: dict[str, Any]) -> str:
+    key = (_templates_version(), get_language(), template_name, *key)
+    html = _shared_fragments.get(key)
+    if html is None:
+        html = render_to_string(template_name, context)
+        _shared_fragments[key] = html
+        if len(_shared_fragments) > _SHARED_FRAGMENTS_MAX:
+            _shared_fragments.popitem(last=False)
+    return html
+
+
+def _anonymous_fragments(context: dict[str, Any]) -> dict[str, str]:
+    """The fragments of an anonymous page: the seller card and breadcrumb shared, the head and
+    the description with trade and packing data rendered for this listing."""
+    listing, images = context["listing"], context["images"]
+    seller, category = listing.seller, listing.category
+    parent = category.parent
+    fragments = {
+        "breadcrumb": _shared_fragment(
+            (
+                category.pk,
+                category.name,
+                parent.pk if parent else None,
+                parent.name if parent else None,
+            ),
+            "listings/_detail_breadcrumb.html",
+            {"listing": listing},
+        ),
+        "seller": _shared_fragment(
+            (
+                seller.pk,
+                seller.display_name,
+                seller.slug,
+                seller.is_verified,
+                str(seller.country),
+                seller.created_at,
+            ),
+            "listings/_seller_card.html",
+            {"seller": seller, "storefront_link": True},
+        ),
+        "head": render_to_string(
+            "listings/_detail_head.html", {"listing": listing, "images": images}
+        ),
+        "main": render_to_string(
+            "listings/_detail_main.html",
+            {"listing": listing, "description": context["description"]},
+        ),
+    }
+    # Rendered by our own templates (autoescaped): safe HTML.
+    return {name: mark_safe(html) for name, html in fragments.items()}  # noqa: S308
 
 
 def _anonymous_page(request: HttpRequest, pk: int) -> str:
@@ -656,7 +722,7 @@ def _anonymous_page(request: HttpRequest, pk: int) -> str:
     shell = _anonymous_shell(request)
     if shell is None:
         return render_to_string("listings/detail.html", context, request=request)
-    blocks = _detail_blocks(request, context)
+    blocks = _detail_blocks(request, {**context, "fragments": _anonymous_fragments(context)})
     return "".join(
         part + (blocks[index] if index < len(blocks) else "") for index, part in enumerate(shell)
     )

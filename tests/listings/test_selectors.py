@@ -169,6 +169,7 @@ def test_the_page_selector_loads_what_the_orm_loads_in_one_query(seller, django_
             position=position,
         )
     expected = _shown(listing_get_visible(listing_id=listing.pk, user=None, company=None))
+    listing_get_for_page(listing_id=listing.pk, user=None, company=None)  # prepares it
 
     with django_assert_num_queries(1):
         loaded = listing_get_for_page(listing_id=listing.pk, user=None, company=None)
@@ -186,6 +187,7 @@ def test_the_page_selector_handles_a_top_level_category_and_no_tiers_or_photos(
     top = Category.objects.get(slug="machinery-tools")
     listing = ListingFactory(seller=seller, published=True, category=top)
     listing.price_tiers.all().delete()
+    listing_get_for_page(listing_id=listing.pk, user=None, company=None)  # prepares it
 
     with django_assert_num_queries(1):
         loaded = listing_get_for_page(listing_id=listing.pk, user=None, company=None)
@@ -210,3 +212,15 @@ def test_the_page_selector_has_the_same_visibility(status, seller):
     for bad in (999_999, "abc", None):
         with pytest.raises(NotFound):
             listing_get_for_page(listing_id=bad, user=staff, company=None)
+
+
+def test_the_page_selector_gives_the_same_without_prepared_statements(seller, settings):
+    listing = ListingFactory(seller=seller, published=True)
+    prepared = _shown(listing_get_for_page(listing_id=listing.pk, user=None, company=None))
+
+    settings.LISTINGS_PREPARED_QUERIES = False
+    plain = _shown(listing_get_for_page(listing_id=listing.pk, user=None, company=None))
+
+    assert plain == prepared
+    with pytest.raises(NotFound):
+        listing_get_for_page(listing_id=listing.pk + 1000, user=None, company=None)

@@ -42,6 +42,7 @@ from orders.enums import DisputeStatus, OrderStatus
 from orders.models import Dispute, Order
 from orders.services import order_dispute_resolve
 from payments.enums import RefundReason
+from payments.gateway import THREE_DECIMAL_CURRENCIES
 from payments.ledger.selectors import order_escrow_held_minor
 from payments.ledger.services import ledger_post_dispute_split
 from payments.models import Refund, Settlement
@@ -115,6 +116,12 @@ def dispute_split_amounts(
             f"A split refunds less than the {held_minor} minor units of {order.currency} held "
             "(or resolve it for the buyer).",
             "refund_amount_too_large",
+        )
+    if order.currency in THREE_DECIMAL_CURRENCIES and refund % 10:
+        raise _field_error(
+            f"Stripe refunds {order.currency} only in tens of the minor unit: enter an amount "
+            "whose last decimal is 0.",
+            "refund_amount_gateway_unit",
         )
     kept = held_minor - refund
     fee_part = (2 * fee * kept + held_minor) // (2 * held_minor)  # round half up

@@ -64,6 +64,7 @@ class GatewayTransfer:
     transfer_group: str
     reversed: bool = False
     amount_reversed_minor: int = 0
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class GatewayRefund:
     currency: str
     payment_intent: str
     status: str  # pending, succeeded, failed, canceled, requires_action
+    metadata: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -117,6 +119,11 @@ class PaymentGateway(Protocol):
 
     def transfer_retrieve(self, transfer_id: str) -> GatewayTransfer: ...
 
+    def transfers_for_group(self, transfer_group: str) -> list[GatewayTransfer]:
+        """The transfers made in ``transfer_group`` (an order number): how a retry learns
+        whether an attempt that got no clear answer made its transfer after all."""
+        ...
+
     def refund_create(
         self,
         *,
@@ -128,6 +135,10 @@ class PaymentGateway(Protocol):
     ) -> GatewayRefund: ...
 
     def refund_retrieve(self, refund_id: str) -> GatewayRefund: ...
+
+    def refunds_for_payment_intent(self, payment_intent_id: str) -> list[GatewayRefund]:
+        """The refunds of a PaymentIntent (same purpose as ``transfers_for_group``)."""
+        ...
 
     def account_create(
         self, *, country: str, email: str, business_name: str, idempotency_key: str

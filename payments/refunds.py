@@ -11,7 +11,7 @@ made at the gateway directly (dashboard) so the ledger still matches.
 import logging
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 
 from marketplace.accounts.models import User
 from marketplace.core.exceptions import DomainError
@@ -21,7 +21,8 @@ from orders.enums import OrderStatus
 from orders.models import Order
 from orders.services import order_mark_refunded
 from payments.enums import GatewayDisputeStatus, RefundReason, RefundStatus
-from payments.gateway import GatewayError, GatewayRefund, gateway_get
+from payments.exclusive import REFUND, exclusive
+from payments.gateway import THREE_DECIMAL_CURRENCIES, GatewayError, GatewayRefund, gateway_get
 from payments.ledger.models import LedgerTransaction
 from payments.ledger.selectors import order_escrow_held_minor
 from payments.ledger.services import ledger_post_refund
@@ -83,6 +84,13 @@ def refund_request(
         if existing is not None:
             return existing
         order = lock(Order, order.pk)
+        if order.currency in THREE_DECIMAL_CURRENCIES and amount_minor % 10:
+            raise DomainError(
+                f"Stripe refunds {order.currency} only in tens of the minor unit; "
+                f"{amount_minor} cannot be refunded.",
+                field="amount",
+                code="refund_amount_gateway_unit",
+            )
         payment = payment or _captured_payment(order)
         if payment is None:
             raise DomainError(
@@ -151,43 +159,64 @@ def _refund_record(refund: Refund, result: GatewayRefund) -> None:
         order_mark_refunded(order=order, note=f"Refunded ({result.id})")
 
 
-def refund_execute(*, refund_id: int) -> Refund:
-    """Ask the gateway for the refund (same key every time) and record it, once.
+def _gateway_key(refund: Refund, attempt: int) -> str:
+    """The refund's idempotency key at the gateway for ``attempt`` (see settlement's
+    ``_attempt_key``: a new key only once the gateway has said no refund of this row exists)."""
+    return refund.idempotency_key if attempt <= 1 else f"{refund.idempotency_key}:{attempt}"
 
-    The Refund row stays locked while the gateway is asked, so two executions at once (the
-    ``payments.refund`` task and the ``order.cancelled`` one, or a redelivery) ask one after
-    the other: the second finds it succeeded. Raises ``GatewayError`` when the gateway should
-    be asked again later (the refund stays pending), ``GatewayRefused`` when it refused for
-    good (the refund is failed, with the reason)."""
-    with transaction.atomic(durable=True):
-        refund = (
-            Refund.objects.select_for_update(of=("self",))
-            .select_related("payment", "order")
-            .get(pk=refund_id)
-        )
-        if refund.status != RefundStatus.PENDING:
-            return refund
+
+def refund_execute(*, refund_id: int) -> Refund:
+    """Ask the gateway for the refund and record it, once.
+
+    One execution at a time per refund (an advisory lock spans the committed attempt, the
+    gateway call and the recording), so the ``payments.refund`` task and the
+    ``order.cancelled`` one, or a redelivery, ask one after the other and the second finds it
+    succeeded. An attempt is committed before the gateway is asked; a later attempt first asks
+    the gateway whether the earlier one refunded after all. Raises ``GatewayError`` when the
+    gateway should be asked again later (the refund stays pending), ``GatewayRefused`` when it
+    refused for good (the refund is failed, with the reason)."""
+    gateway = gateway_get()
+    with exclusive(REFUND, refund_id):
+        with transaction.atomic(durable=True):
+            refund = (
+                Refund.objects.select_for_update(of=("self",))
+                .select_related("payment", "order")
+                .get(pk=refund_id)
+            )
+            if refund.status != RefundStatus.PENDING:
+                return refund
+            intent_id = refund.payment.payment_intent_id or ""
+            if refund.attempts:
+                made = [
+                    found
+                    for found in gateway.refunds_for_payment_intent(intent_id)
+                    if found.metadata.get("refund_id") == str(refund.pk)
+                ]
+                if made:
+                    _refund_record(refund, made[0])
+                    refund.refresh_from_db()
+                    return refund
+            refund.attempts += 1
+            refund.save(update_fields=["attempts", "updated_at"])
         try:
-            result = gateway_get().refund_create(
-                payment_intent_id=refund.payment.payment_intent_id or "",
+            result = gateway.refund_create(
+                payment_intent_id=intent_id,
                 amount_minor=refund.amount_minor,
                 currency=refund.currency,
-                idempotency_key=refund.idempotency_key,
+                idempotency_key=_gateway_key(refund, refund.attempts),
                 metadata={"order_number": refund.order.number, "refund_id": str(refund.pk)},
             )
-        except GatewayError as exc:
-            failure = exc
-        else:
+        except GatewayError as failure:
+            # Remember the failure (never over a success).
+            Refund.objects.filter(pk=refund_id, status=RefundStatus.PENDING).update(
+                last_error=str(failure)[:2000],
+                status=RefundStatus.PENDING if failure.retryable else RefundStatus.FAILED,
+            )
+            raise
+        with transaction.atomic(durable=True):
             _refund_record(refund, result)
-            refund.refresh_from_db()
-            return refund
-    # The transaction above changed nothing; remember the failure (never over a success).
-    Refund.objects.filter(pk=refund_id, status=RefundStatus.PENDING).update(
-        attempts=F("attempts") + 1,
-        last_error=str(failure)[:2000],
-        status=RefundStatus.PENDING if failure.retryable else RefundStatus.FAILED,
-    )
-    raise failure
+        refund.refresh_from_db()
+        return refund
 
 
 def refund_mark_failed(*, refund_id: int, reason: str) -> None:

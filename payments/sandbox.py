@@ -85,6 +85,7 @@ def _transfer(data: dict) -> GatewayTransfer:
         transfer_group=data.get("transfer_group", ""),
         reversed=data.get("reversed", False),
         amount_reversed_minor=data.get("amount_reversed", 0),
+        metadata=data.get("metadata", {}),
     )
 
 
@@ -95,6 +96,7 @@ def _refund(data: dict) -> GatewayRefund:
         currency=data["currency"].upper(),
         payment_intent=data["payment_intent"],
         status=data["status"],
+        metadata=data.get("metadata", {}),
     )
 
 
@@ -211,6 +213,12 @@ class SandboxGateway:
     def transfer_retrieve(self, transfer_id: str) -> GatewayTransfer:
         return _transfer(_load(transfer_id, "transfer").data)
 
+    def transfers_for_group(self, transfer_group: str) -> list[GatewayTransfer]:
+        rows = SandboxObject.objects.filter(
+            kind="transfer", data__transfer_group=transfer_group
+        ).order_by("id")
+        return [_transfer(row.data) for row in rows]
+
     # --- refunds ---------------------------------------------------------------------
 
     def refund_create(
@@ -266,6 +274,12 @@ class SandboxGateway:
 
     def refund_retrieve(self, refund_id: str) -> GatewayRefund:
         return _refund(_load(refund_id, "refund").data)
+
+    def refunds_for_payment_intent(self, payment_intent_id: str) -> list[GatewayRefund]:
+        rows = SandboxObject.objects.filter(
+            kind="refund", data__payment_intent=payment_intent_id
+        ).order_by("id")
+        return [_refund(row.data) for row in rows]
 
     # --- connected accounts -------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from marketplace.core.transitions import lock
 from orders.enums import OrderStatus
 from orders.models import Order
 from payments.enums import PayoutMethod, SettlementStatus
+from payments.exclusive import SETTLEMENT, exclusive
 from payments.gateway import GatewayError, GatewayTransfer, gateway_get, gateway_transfer_amount
 from payments.ledger.models import LedgerTransaction
 from payments.ledger.selectors import order_escrow_held_minor
@@ -48,6 +49,19 @@ PAYABLE_STATUSES = frozenset(
 )
 
 
+def settlement_share_minor(*, share_minor: int, held_minor: int, currency: str) -> int:
+    """The seller's share as the gateway can transfer it. Stripe moves three-decimal
+    currencies (KWD, BHD) only in tens of fils: a share that does not end in 0 is rounded UP
+    to the next ten when the money held allows it (the charge was rounded up the same way),
+    else down; the platform's fee takes the difference. The seller never loses to rounding
+    what the buyer paid for."""
+    rounded_down = gateway_transfer_amount(amount_minor=share_minor, currency=currency)
+    if rounded_down == share_minor:
+        return share_minor
+    rounded_up = rounded_down + 10
+    return rounded_up if rounded_up <= held_minor else rounded_down
+
+
 def settlement_release(*, order_id: int) -> Settlement:
     """Release a completed order's money in the ledger and create its Settlement, once."""
     with transaction.atomic(durable=True):
@@ -61,7 +75,11 @@ def settlement_release(*, order_id: int) -> Settlement:
                 code="order_not_completed",
             )
         held = order_escrow_held_minor(order=order)
-        share = min(order.total_minor - order.platform_fee_minor, held)
+        share = settlement_share_minor(
+            share_minor=min(order.total_minor - order.platform_fee_minor, held),
+            held_minor=held,
+            currency=order.currency,
+        )
         fee = held - share
         if held <= 0:
             raise DomainError(
@@ -124,9 +142,18 @@ def _transfer_record(settlement: Settlement, transfer: GatewayTransfer) -> None:
     )
 
 
-def settlement_pay(*, settlement_id: int) -> Settlement:
-    """Pay a released settlement by the seller's payout method. Raises ``GatewayError`` when
-    the gateway should be asked again later (the task retries with backoff)."""
+def _attempt_key(number: str, attempt: int) -> str:
+    """The transfer's idempotency key for ``attempt``: ``transfer:<number>`` first, then
+    ``transfer:<number>:<attempt>``. Stripe replays the first answer to a key for 24 hours,
+    errors included, so a retry after an unclear failure needs a new key; it gets one only
+    after the gateway has said that no transfer of this settlement exists."""
+    return f"transfer:{number}" if attempt <= 1 else f"transfer:{number}:{attempt}"
+
+
+def _settlement_prepare(settlement_id: int) -> tuple[Settlement, str, int] | Settlement:
+    """Under the row lock: route the settlement (bank, waiting, already paid) or commit the
+    next transfer attempt and its key. Returns the settlement when there is nothing to ask the
+    gateway, else (settlement, destination, amount)."""
     with transaction.atomic(durable=True):
         settlement = (
             Settlement.objects.select_for_update().select_related("order").get(pk=settlement_id)
@@ -151,15 +178,41 @@ def settlement_pay(*, settlement_id: int) -> Settlement:
             settlement.status = SettlementStatus.AWAITING_ACCOUNT
             settlement.save(update_fields=["status", "updated_at"])
             return settlement
+        if settlement.attempts:
+            # An earlier attempt got no clear answer (or the worker died): did it transfer?
+            made = [
+                transfer
+                for transfer in gateway_get().transfers_for_group(settlement.order.number)
+                if transfer.metadata.get("settlement_id") == str(settlement.pk)
+            ]
+            if made:
+                _transfer_record(settlement, made[0])
+                return settlement
+        settlement.attempts += 1
+        settlement.transfer_idempotency_key = _attempt_key(
+            settlement.order.number, settlement.attempts
+        )
+        settlement.save(update_fields=["attempts", "transfer_idempotency_key", "updated_at"])
         amount = gateway_transfer_amount(
             amount_minor=settlement.seller_share_minor, currency=settlement.currency
         )
-        settlement.attempts += 1
+        return settlement, account.stripe_account_id, amount
+
+
+def settlement_pay(*, settlement_id: int) -> Settlement:
+    """Pay a released settlement by the seller's payout method. Raises ``GatewayError`` when
+    the gateway should be asked again later (the task retries with backoff), and the
+    ``GatewayRefused`` as raised when it refused for good (the settlement is failed)."""
+    with exclusive(SETTLEMENT, settlement_id):
+        prepared = _settlement_prepare(settlement_id)
+        if isinstance(prepared, Settlement):
+            return prepared
+        settlement, destination, amount = prepared
         try:
             transfer = gateway_get().transfer_create(
                 amount_minor=amount,
                 currency=settlement.currency,
-                destination=account.stripe_account_id,
+                destination=destination,
                 transfer_group=settlement.order.number,
                 idempotency_key=settlement.transfer_idempotency_key,
                 metadata={
@@ -167,19 +220,19 @@ def settlement_pay(*, settlement_id: int) -> Settlement:
                     "settlement_id": str(settlement.pk),
                 },
             )
-        except GatewayError as exc:
-            failure = exc
-        else:
-            _transfer_record(settlement, transfer)
-            return settlement
-    # The transaction above changed nothing: remember the failure, then let the task decide
-    # (the error raised as it came, so a refusal stays a ``GatewayRefused`` with its code).
-    Settlement.objects.filter(pk=settlement_id, status__in=PAYABLE_STATUSES).update(
-        attempts=settlement.attempts,
-        last_error=str(failure)[:2000],
-        status=SettlementStatus.RELEASED if failure.retryable else SettlementStatus.FAILED,
-    )
-    raise failure
+        except GatewayError as failure:
+            Settlement.objects.filter(pk=settlement_id, status__in=PAYABLE_STATUSES).update(
+                last_error=str(failure)[:2000],
+                status=SettlementStatus.RELEASED if failure.retryable else SettlementStatus.FAILED,
+            )
+            raise
+        with transaction.atomic(durable=True):
+            settlement = (
+                Settlement.objects.select_for_update().select_related("order").get(pk=settlement_id)
+            )
+            if settlement.status in PAYABLE_STATUSES:
+                _transfer_record(settlement, transfer)
+        return settlement
 
 
 def settlement_mark_failed(*, settlement_id: int, reason: str) -> None:

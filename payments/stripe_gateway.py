@@ -109,6 +109,7 @@ def _transfer(obj: Any) -> GatewayTransfer:
         transfer_group=_get(obj, "transfer_group", ""),
         reversed=bool(_get(obj, "reversed", False)),
         amount_reversed_minor=int(_get(obj, "amount_reversed", 0)),
+        metadata=dict(_get(obj, "metadata", {}) or {}),
     )
 
 
@@ -119,6 +120,7 @@ def _refund(obj: Any) -> GatewayRefund:
         currency=str(obj["currency"]).upper(),
         payment_intent=_id_of(_get(obj, "payment_intent", "")),
         status=_get(obj, "status", "pending"),
+        metadata=dict(_get(obj, "metadata", {}) or {}),
     )
 
 
@@ -214,6 +216,13 @@ class StripeGateway:
     def transfer_retrieve(self, transfer_id: str) -> GatewayTransfer:
         return _transfer(_translate(lambda: self.client.v1.transfers.retrieve(transfer_id)))
 
+    def transfers_for_group(self, transfer_group: str) -> list[GatewayTransfer]:
+        params: dict[str, Any] = {"transfer_group": transfer_group, "limit": 100}
+        page = _translate(
+            lambda: self.client.v1.transfers.list(params=params)  # type: ignore[arg-type]
+        )
+        return [_transfer(item) for item in page.get("data", [])]
+
     def refund_create(
         self,
         *,
@@ -239,6 +248,13 @@ class StripeGateway:
 
     def refund_retrieve(self, refund_id: str) -> GatewayRefund:
         return _refund(_translate(lambda: self.client.v1.refunds.retrieve(refund_id)))
+
+    def refunds_for_payment_intent(self, payment_intent_id: str) -> list[GatewayRefund]:
+        params: dict[str, Any] = {"payment_intent": payment_intent_id, "limit": 100}
+        page = _translate(
+            lambda: self.client.v1.refunds.list(params=params)  # type: ignore[arg-type]
+        )
+        return [_refund(item) for item in page.get("data", [])]
 
     def account_create(
         self, *, country: str, email: str, business_name: str, idempotency_key: str

@@ -22,6 +22,15 @@ from orders.models import Order
 from tests.payments.conftest import pay, stripe_account_ready
 
 
+def _metadata(form: dict[str, str]) -> dict[str, str]:
+    """``metadata[settlement_id]=7`` form fields as Stripe stores them: ``{"settlement_id": "7"}``."""
+    return {
+        name[len("metadata[") : -1]: value
+        for name, value in form.items()
+        if name.startswith("metadata[") and name.endswith("]")
+    }
+
+
 @dataclass
 class Seen:
     path: str
@@ -42,6 +51,9 @@ class StripeStandIn:
     # error (retry), a 400 a refusal. Not remembered under the key (nothing was executed).
     failures: list[tuple[int, dict]] = field(default_factory=list)
     fail_always: tuple[int, dict] | None = None
+    # Answers to give AFTER doing the work (a 500 whose transfer or refund was made all the
+    # same: the outcome is unclear to the caller). Stripe stores such an answer under the key.
+    failures_after: list[tuple[int, dict]] = field(default_factory=list)
     # Set when a transfer has been made; the answer waits until ``release`` is set.
     transfer_made: threading.Event = field(default_factory=threading.Event)
     release: threading.Event | None = None
@@ -53,6 +65,21 @@ class StripeStandIn:
             self._transfer
         )
         self.server.expect_request("/v1/refunds", method="POST").respond_with_handler(self._refund)
+        self.server.expect_request("/v1/transfers", method="GET").respond_with_handler(
+            lambda request: self._list(request, self.transfers, "transfer_group")
+        )
+        self.server.expect_request("/v1/refunds", method="GET").respond_with_handler(
+            lambda request: self._list(request, self.refunds, "payment_intent")
+        )
+
+    def _list(self, request: Request, objects: list[dict], by: str) -> Response:
+        """Stripe's list endpoints, filtered like ``?transfer_group=`` (newest first)."""
+        with self._lock:
+            self.requests.append(Seen(request.path, "", request.args.to_dict()))
+            wanted = request.args.get(by)
+            data = [dict(o) for o in objects if wanted is None or o.get(by) == wanted][::-1]
+        body = {"object": "list", "url": request.path, "has_more": False, "data": data}
+        return Response(json.dumps(body), status=200, content_type="application/json")
 
     def settings(self) -> override_settings:
         return override_settings(
@@ -77,7 +104,9 @@ class StripeStandIn:
             )
             failure = self.failures.pop(0) if self.failures else self.fail_always
             if failure is None and key not in self._answers:
-                self._answers[key] = (200, make(form))
+                made = make(form)
+                after = self.failures_after.pop(0) if self.failures_after else None
+                self._answers[key] = after if after is not None else (200, made)
             status, body = failure if failure is not None else self._answers[key]
         if failure is None and kind == "transfer" and self.release is not None:
             self.transfer_made.set()
@@ -95,7 +124,7 @@ class StripeStandIn:
                 "transfer_group": form.get("transfer_group", ""),
                 "reversed": False,
                 "amount_reversed": 0,
-                "metadata": {},
+                "metadata": _metadata(form),
             }
             self.transfers.append(transfer)
             return transfer
@@ -111,6 +140,7 @@ class StripeStandIn:
                 "currency": form.get("currency", "usd"),
                 "payment_intent": form["payment_intent"],
                 "status": "succeeded",
+                "metadata": _metadata(form),
             }
             self.refunds.append(refund)
             return refund

@@ -476,6 +476,8 @@ class StripeStandIn:
             ("POST", r"/v1/accounts", lambda: self._account_make(form)),
             ("POST", r"/v1/account_links", lambda: self._account_link_make(form)),
             ("GET", r"/v1/balance", lambda: self._balance(r.stripe_account or "")),
+            ("GET", r"/v1/transfers", lambda: self._list("transfer", "transfer_group", r)),
+            ("GET", r"/v1/refunds", lambda: self._list("refund", "payment_intent", r)),
         ]
         for method, path, action in routes:
             if r.method == method and re.fullmatch(path, r.path):
@@ -490,6 +492,16 @@ class StripeStandIn:
         raise StandInError(
             404, "invalid_request_error", f"Unrecognized request URL ({r.method}: {r.path})."
         )
+
+    def _list(self, kind: str, by: str, r: RecordedRequest) -> dict[str, Any]:
+        """A list endpoint filtered as Stripe filters it (``?transfer_group=``, ``?payment_intent=``)."""
+        wanted = r.query.get(by)
+        data = [
+            dict(obj)
+            for obj in self.objects.values()
+            if obj["object"] == kind and (wanted is None or obj.get(by) == wanted)
+        ]
+        return {"object": "list", "url": r.path, "has_more": False, "data": data[::-1]}
 
     def _payment_intent_make(self, form: dict[str, Any]) -> dict[str, Any]:
         currency = str(form.get("currency", "")).lower()

@@ -9,7 +9,9 @@ from payments.models import Payment, StripeEvent
 from tests.payments.conftest import pay, stripe_account_ready
 
 
-def test_pay_complete_settle_in_the_sandbox(confirmed_order, buyer, buyer_user, seller, seller_user):
+def test_pay_complete_settle_in_the_sandbox(
+    confirmed_order, buyer, buyer_user, seller, seller_user
+):
     intent = pay(confirmed_order, company=buyer, actor=buyer_user)
 
     order = type(confirmed_order).objects.get(pk=confirmed_order.pk)

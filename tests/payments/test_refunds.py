@@ -182,7 +182,13 @@ def test_a_gateway_error_keeps_the_refund_pending_and_a_retry_refunds_once(
         RefundStatus.SUCCEEDED,
         stand_in.refunds[0]["id"],
     )
-    assert [r.idempotency_key for r in stand_in.requests] == [refund.idempotency_key] * 2
+    # The retry first asks whether the failed attempt refunded after all, then uses a new key
+    # (Stripe would replay a stored error to the old one).
+    assert [(r.path, r.idempotency_key) for r in stand_in.requests] == [
+        ("/v1/refunds", refund.idempotency_key),
+        ("/v1/refunds", ""),
+        ("/v1/refunds", f"{refund.idempotency_key}:2"),
+    ]
     assert stand_in.requests[0].form["amount"] == "108150"
     assert len(stand_in.refunds) == 1
     assert order_escrow_held_minor(order=cancelled_order) == 0
@@ -230,3 +236,54 @@ def test_an_order_that_is_not_cancelled_is_not_refunded_by_the_cancel_handler(pa
     assert refunds.refund_for_cancelled_order(order_id=paid_order.pk) is None
 
     assert state(paid_order) == before
+
+
+def test_an_unclear_failure_after_the_refund_was_made_refunds_once(cancelled_order, httpserver):
+    """Stripe refunded but answered 500: the retry finds the refund among the PaymentIntent's
+    refunds (by its refund_id metadata) and records it instead of refunding again."""
+    stand_in = StripeStandIn(httpserver, failures_after=[API_ERROR])
+    with stand_in.settings(), pytest.raises(GatewayError):
+        refunds.refund_for_cancelled_order(order_id=cancelled_order.pk)
+    refund = Refund.objects.get()
+    assert (refund.status, refund.attempts) == (RefundStatus.PENDING, 1)
+    assert len(stand_in.refunds) == 1
+
+    with stand_in.settings():
+        done = refunds.refund_execute(refund_id=refund.pk)
+
+    assert (done.status, done.gateway_refund_id) == (
+        RefundStatus.SUCCEEDED,
+        stand_in.refunds[0]["id"],
+    )
+    assert [r.idempotency_key for r in stand_in.requests] == [refund.idempotency_key, ""]
+    assert len(stand_in.refunds) == 1
+    assert order_escrow_held_minor(order=cancelled_order) == 0
+    assert ledger_check()["balanced"] is True
+
+
+def test_a_kwd_refund_not_in_tens_of_fils_is_refused_with_nothing_changed(
+    seller, buyer, buyer_user, seller_user, fx_rates
+):
+    """Stripe moves three-decimal currencies only in tens of the minor unit."""
+    from tests.listings.factories import ListingFactory
+    from tests.orders.factories import place_order
+
+    listing = ListingFactory(
+        seller=seller, published=True, currency="KWD", moq=10, stock=100, tiers=[(10, "1.2345")]
+    )
+    order = place_order(listing=listing, quantity=10, buyer=buyer, actor=buyer_user)
+    order = order_services.order_confirm(order=order, actor=seller_user)
+    pay(order, company=buyer, actor=buyer_user)
+    order = Order.objects.get(pk=order.pk)
+    before = state(order)
+
+    with pytest.raises(DomainError) as refused:
+        refunds.refund_request(
+            order=order,
+            amount_minor=12345,
+            reason=RefundReason.DISPUTE,
+            idempotency_key="refund:kwd:test",
+        )
+
+    assert (refused.value.code, refused.value.field) == ("refund_amount_gateway_unit", "amount")
+    assert state(order) == before

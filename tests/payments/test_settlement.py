@@ -159,12 +159,45 @@ def test_a_gateway_error_leaves_the_settlement_released_with_the_error(done_orde
     assert stand_in.transfers == []
     assert not LedgerTransaction.objects.filter(kind="payout").exists()
 
-    with stand_in.settings():  # asked again later, with the same key: paid once
+    with stand_in.settings():  # asked again later: no transfer was made, so a new key
         paid = settlement.settlement_run(order_id=done_order.pk)
 
     assert (paid.status, paid.attempts, paid.last_error) == (SettlementStatus.TRANSFERRED, 2, "")
-    assert [r.idempotency_key for r in stand_in.requests] == [f"transfer:{done_order.number}"] * 2
+    assert [(r.path, r.idempotency_key) for r in stand_in.requests] == [
+        ("/v1/transfers", f"transfer:{done_order.number}"),
+        ("/v1/transfers", ""),  # the list of the order's transfer group
+        ("/v1/transfers", f"transfer:{done_order.number}:2"),
+    ]
     assert [t["amount"] for t in stand_in.transfers] == [105000]
+
+
+def test_an_unclear_failure_after_the_transfer_was_made_is_not_paid_twice(
+    done_order, seller, httpserver
+):
+    """Stripe made the transfer but answered 500 (and would replay that 500 to the same key):
+    the retry finds the transfer in the order's transfer group and records it; no second one."""
+    stand_in = StripeStandIn(httpserver, failures_after=[API_ERROR])
+    with stand_in.settings(), pytest.raises(GatewayError):
+        settlement.settlement_run(order_id=done_order.pk)
+    assert len(stand_in.transfers) == 1
+    assert Settlement.objects.get(order=done_order).status == SettlementStatus.RELEASED
+
+    with stand_in.settings():
+        paid = settlement.settlement_run(order_id=done_order.pk)
+        settlement.settlement_run(order_id=done_order.pk)
+
+    assert (paid.status, paid.transfer_id) == (
+        SettlementStatus.TRANSFERRED,
+        stand_in.transfers[0]["id"],
+    )
+    assert [(r.path, r.idempotency_key) for r in stand_in.requests] == [
+        ("/v1/transfers", f"transfer:{done_order.number}"),
+        ("/v1/transfers", ""),
+    ]
+    assert len(stand_in.transfers) == 1
+    [money] = seller_money_summary(company=seller)
+    assert (money.payable_minor, money.paid_out_minor) == (0, 105000)
+    assert ledger_check()["balanced"] is True
 
 
 def test_a_refused_transfer_fails_the_settlement_with_the_reason(done_order, httpserver):
@@ -251,3 +284,20 @@ def test_payment_of_an_unknown_transfer_is_ignored(confirmed_order, buyer, buyer
 
     assert outcome.event.status == "processed"
     assert not LedgerTransaction.objects.filter(kind="payout").exists()
+
+
+@pytest.mark.parametrize(
+    ("share", "held", "currency", "expected"),
+    [
+        (105000, 108150, "USD", 105000),  # two decimals: as is
+        (51500, 53045, "JPY", 51500),  # zero decimals: as is
+        (11975, 12350, "KWD", 11980),  # three decimals: up to the next ten fils, held allows
+        (12345, 12349, "KWD", 12340),  # ... else down; the fee takes the difference
+        (11980, 12350, "BHD", 11980),  # already in tens
+    ],
+)
+def test_the_seller_share_is_what_the_gateway_can_transfer(share, held, currency, expected):
+    assert (
+        settlement.settlement_share_minor(share_minor=share, held_minor=held, currency=currency)
+        == expected
+    )

@@ -453,7 +453,12 @@ def test_transfer_to_a_connected_account_in_the_orders_transfer_group(stripe_mod
         transfer_group="ORD-2025-000042",
         reversed=False,
         amount_reversed_minor=0,
+        metadata={"order_number": "ORD-2025-000042", "settlement_id": "3"},
     )
+    # The transfer group lists it (how a retry learns that an unclear attempt made it).
+    assert gateway.transfers_for_group("ORD-2025-000042") == [transfer]
+    assert stripe_mode.requests[-1].query == {"transfer_group": "ORD-2025-000042", "limit": "100"}
+    assert gateway.transfers_for_group("ORD-2025-000099") == []
     stripe_mode.transfer_reverse(transfer.id)
     read = gateway.transfer_retrieve(transfer.id)
     assert stripe_mode.requests[-1].path == f"/v1/transfers/{transfer.id}"
@@ -505,9 +510,12 @@ def test_refund_of_a_payment_intent(stripe_mode: StripeStandIn):
         currency="USD",
         payment_intent=intent.id,
         status="succeeded",
+        metadata={"order_number": "ORD-2025-000042", "refund_id": "5"},
     )
     assert gateway.refund_retrieve(refund.id) == refund
     assert stripe_mode.requests[-1].path == f"/v1/refunds/{refund.id}"
+    assert gateway.refunds_for_payment_intent(intent.id) == [refund]
+    assert stripe_mode.requests[-1].query == {"payment_intent": intent.id, "limit": "100"}
     assert stripe_mode.charge(intent.id)["amount_refunded"] == 8150
     # More than what is left on the charge: refused.
     with pytest.raises(GatewayRefused) as excinfo:

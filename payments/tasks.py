@@ -112,3 +112,12 @@ def reconcile_task() -> int:
     from payments.reconciliation import reconcile
 
     return reconcile().mismatches
+
+
+@shared_task(queue="payments")
+def stripe_events_retry_task() -> int:
+    """Beat: apply again the webhook events whose application failed. Stripe redelivers too,
+    but the offline sandbox does not; applying is idempotent either way."""
+    from payments.webhooks import stripe_events_retry
+
+    return stripe_events_retry()

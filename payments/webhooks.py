@@ -189,3 +189,20 @@ def webhook_receive(*, payload: bytes, signature_header: str) -> WebhookOutcome:
     stripe_event_apply(event_id=row.pk)
     row.refresh_from_db()
     return WebhookOutcome(event=row, replayed=not created)
+
+
+def stripe_events_retry(*, limit: int = 100, max_attempts: int = 10) -> int:
+    """Apply failed events again, oldest first (beat); returns how many now succeeded. An event
+    that keeps failing stops being retried after ``max_attempts`` and stays visible in admin."""
+    applied = 0
+    failed = StripeEvent.objects.filter(
+        status=StripeEventStatus.FAILED, attempts__lt=max_attempts
+    ).order_by("id")
+    for event_id in list(failed.values_list("pk", flat=True)[:limit]):
+        try:
+            stripe_event_apply(event_id=event_id)
+        except Exception:  # recorded on the event by stripe_event_apply; try the next one
+            logger.warning("Stripe event %s still fails; it stays failed", event_id)
+            continue
+        applied += 1
+    return applied

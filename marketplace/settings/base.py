@@ -217,6 +217,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(minute=40, hour=3),
     },
     "resume-settlements": {"task": "payments.tasks.settlements_resume_task", "schedule": 900.0},
+    "retry-failed-stripe-events": {
+        "task": "payments.tasks.stripe_events_retry_task",
+        "schedule": 300.0,
+    },
     "reconcile-payments": {
         "task": "payments.tasks.reconcile_task",
         "schedule": crontab(minute=30, hour=4),

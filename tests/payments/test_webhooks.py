@@ -577,3 +577,26 @@ def test_events_from_the_sandbox_are_verified_the_same_way(confirmed_order, buye
     forged = deliver(Client(), event("payment_intent.succeeded", {"id": intent}, event_id="e2"))
     assert forged.status_code == 400
     assert StripeEvent.objects.count() == 1
+
+
+def test_beat_applies_a_failed_event_again_without_a_redelivery(stripe_mode, seller):
+    """The offline sandbox never redelivers: beat's retry applies the failed event once."""
+    from payments.webhooks import stripe_events_retry
+
+    account = stripe_mode.account_add(payouts_enabled=False)
+    connected = ConnectedAccount.objects.create(
+        company=seller, method=PayoutMethod.STRIPE, stripe_account_id=account["id"]
+    )
+    stripe_mode.account_onboard(account["id"])
+    the_event = event("account.updated", stripe_mode.objects[account["id"]], event_id="evt_beat")
+    stripe_mode.fail("GET", f"/v1/accounts/{account['id']}", times=3, status=500)
+    client = Client(raise_request_exception=False)
+    assert deliver(client, the_event).status_code == 500
+
+    assert stripe_events_retry() == 1
+    assert stripe_events_retry() == 0  # processed: nothing left to retry
+
+    stored = StripeEvent.objects.get()
+    assert (stored.status, stored.attempts) == (StripeEventStatus.PROCESSED, 2)
+    connected.refresh_from_db()
+    assert connected.payouts_enabled is True

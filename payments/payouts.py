@@ -331,6 +331,8 @@ def payout_account_use_bank_transfer(
 BANK_PAYOUT_CSV_COLUMNS = (
     "payout_id",
     "seller_legal_name",
+    "account_holder",
+    "bank_name",
     "country",
     "currency",
     "amount",
@@ -373,6 +375,8 @@ def bank_payouts_export_csv(*, payout_ids: Iterable[int] | None = None) -> str:
             [
                 str(payout.pk),
                 _csv_cell(payout.seller.legal_name),
+                _csv_cell(account.bank_account_holder) if account else "",
+                _csv_cell(account.bank_name) if account else "",
                 account.bank_country if account else "",
                 payout.currency,
                 amount,

@@ -182,7 +182,8 @@ def test_pending_bank_payouts_export_as_csv(bank_payout, seller):
 
     assert content.splitlines() == [
         ",".join(BANK_PAYOUT_CSV_COLUMNS),
-        f'{bank_payout.pk},"Ningbo Fasteners Co., Ltd.",CN,USD,1050.00,6217856000012345678,'
+        f'{bank_payout.pk},"Ningbo Fasteners Co., Ltd.","Ningbo Fasteners Co., Ltd.",'
+        f'"Bank of China, Ningbo Branch",CN,USD,1050.00,6217856000012345678,'
         f"BKCHCNBJ92A,{bank_payout.settlement.order.number},"
         f"PAYOUT {bank_payout.pk} {bank_payout.settlement.order.number}",
     ]
@@ -225,13 +226,13 @@ def test_csv_amounts_use_each_currencys_decimals_and_cells_cannot_be_formulas(db
         )
 
     parsed = list(csv.reader(io.StringIO(bank_payouts_export_csv(payout_ids=[rows[1].pk]))))
-    assert [(row[1], row[3], row[4]) for row in parsed[1:]] == [
+    assert [(row[1], row[5], row[6]) for row in parsed[1:]] == [
         ('\'=HYPERLINK("http://evil")', "JPY", "500000")
     ]
     parsed = list(csv.reader(io.StringIO(bank_payouts_export_csv())))
-    assert [(row[3], row[4], row[5]) for row in parsed[1:]] == [
-        ("KWD", "12.345", "KW81CBKU0000000000001234560101"),
-        ("JPY", "500000", "KW81CBKU0000000000001234560101"),
+    assert [(row[2], row[3], row[5], row[6], row[7]) for row in parsed[1:]] == [
+        ("Gulf Fasteners", "NBK", "KWD", "12.345", "KW81CBKU0000000000001234560101"),
+        ("Gulf Fasteners", "NBK", "JPY", "500000", "KW81CBKU0000000000001234560101"),
     ]
 
 

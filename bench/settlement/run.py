@@ -568,8 +568,16 @@ def run(args: argparse.Namespace) -> dict:
         for s in transferred
         if s[2] not in at_standin
         or at_standin[s[2]]["amount"] != s[3]
-        or at_standin[s[2]]["idempotency_key"] != f"transfer:{s[0]}"
+        or at_standin[s[2]]["transfer_group"] != s[0]
+        or not (
+            at_standin[s[2]]["idempotency_key"] == f"transfer:{s[0]}"
+            or at_standin[s[2]]["idempotency_key"].startswith(f"transfer:{s[0]}:")
+        )
     ]
+    per_order: dict[str, int] = {}
+    for transfer in at_standin.values():
+        group = transfer["transfer_group"]
+        per_order[group] = per_order.get(group, 0) + 1
     check = ledger_check()
 
     def balance(code: str) -> int:
@@ -603,11 +611,13 @@ def run(args: argparse.Namespace) -> dict:
         "standin_replays": stats["replays"],
         "standin_refused": stats["refused"],
         "settlements_not_matching_standin": len(wrong),
+        "orders_with_more_than_one_transfer": sum(1 for n in per_order.values() if n > 1),
     }
     audit["exactly_once"] = (
         audit["standin_transfers"] == args.orders
         and audit["standin_distinct_keys"] == args.orders
         and audit["settlements_transferred"] == args.orders
+        and audit["orders_with_more_than_one_transfer"] == 0
         and not wrong
     )
     audit["money_adds_up"] = (
@@ -732,7 +742,8 @@ def report(result: dict) -> str:
         rows.append(
             [
                 "reconcile() vs the stand-in",
-                f"{rec['checked']:,} checked, {rec['mismatches']} mismatches, {rec['seconds']} s",
+                f"{rec['checked']:,} checked, {rec['mismatches']} mismatches, {rec['seconds']} s"
+                + (f"; ERROR: {rec['error']}" if rec["error"] else ""),
             ]
         )
     return common.table(["measure", "value"], rows)
@@ -785,7 +796,13 @@ def main() -> None:
     args.standin = None
     path = common.write_json("settlement", result)
     print(f"wrote {path.relative_to(common.REPO)}")
-    if not (result["audit"]["exactly_once"] and result["audit"]["money_adds_up"]):
+    reconciled = result.get("reconcile", {"mismatches": 0, "error": ""})
+    if not (
+        result["audit"]["exactly_once"]
+        and result["audit"]["money_adds_up"]
+        and not reconciled["mismatches"]
+        and not reconciled["error"]
+    ):
         raise SystemExit(1)
 
 

@@ -9,7 +9,8 @@ call, answered the way Stripe answers).
   parameters replays the first answer (header ``Idempotent-Replayed: true``), with other
   parameters it is refused (400 ``idempotency_error``); requests with one key are serialised.
 - ``GET /v1/transfers/<id>``, ``GET /v1/payment_intents/<id>``: the object, or 404
-  ``resource_missing``.
+  ``resource_missing``; ``GET /v1/transfers?transfer_group=…``: the list (how a retry finds
+  a transfer an unclear attempt made).
 - ``Authorization: Bearer sk_test_…`` is required (401 otherwise).
 
 For the benchmark itself (not Stripe's API):
@@ -144,6 +145,26 @@ class Handler(BaseHTTPRequestHandler):
         with STATE.lock:
             STATE.counts["gets"] += 1
         parts = path.strip("/").split("/")
+        if parts == ["v1", "transfers"]:  # list, filtered by transfer_group as Stripe does
+            query = dict(parse_qsl(self.path.split("?", 1)[1] if "?" in self.path else ""))
+            group = query.get("transfer_group")
+            with STATE.lock:
+                data = [
+                    t
+                    for t in STATE.transfers.values()
+                    if group is None or t.get("transfer_group") == group
+                ]
+            limit = int(query.get("limit") or 10)
+            self._send(
+                200,
+                {
+                    "object": "list",
+                    "url": "/v1/transfers",
+                    "has_more": len(data) > limit,
+                    "data": data[:limit],
+                },
+            )
+            return
         if len(parts) == 3 and parts[:2] == ["v1", "transfers"]:
             found = STATE.transfers.get(parts[2])
         elif len(parts) == 3 and parts[:2] == ["v1", "payment_intents"]:

@@ -462,3 +462,23 @@ def test_the_guessed_depth_of_the_first_walk_never_changes_the_results(thirty_bo
                 assert found == expected
     finally:
         search._term_counts.update(until=0.0)
+
+
+@pytest.mark.parametrize("coffee_in_titles", [1, 10**6])
+def test_a_correction_found_by_the_words_index_and_sorted_gives_the_same_results(
+    catalogue, coffee_in_titles
+):
+    from listings import search
+
+    # Rare in titles: every match is fetched from the words index and sorted (GIN_SORT);
+    # common: walked.
+    counts = {"coffee": coffee_in_titles, "ceramic": 10**6, "mug": 10**6}
+    search._term_counts.update(until=float("inf"), counts=counts, listings=10**6)
+    try:
+        found = listing_search(params=ListingSearchParams(q="cofee", ordering="-created"))
+        ranked = listing_search(params=ListingSearchParams(q="cofee"))
+    finally:
+        search._term_counts.update(until=0.0)
+
+    assert [x.title for x in found] == ["Ceramic coffee mug 350 ml", "Roasted coffee beans"]
+    assert sorted(x.title for x in ranked) == ["Ceramic coffee mug 350 ml", "Roasted coffee beans"]

@@ -426,16 +426,21 @@ def settle_through_worker(args: argparse.Namespace) -> tuple[float, bool, float,
     started = time.monotonic()
     relay.start()
     done = 0
-    last_print = started
+    last_print = last_progress = started
     timed_out = False
     try:
         while True:
-            done = Settlement.objects.filter(status=SettlementStatus.TRANSFERRED).count()
+            count = Settlement.objects.filter(status=SettlementStatus.TRANSFERRED).count()
+            now = time.monotonic()
+            if count != done:
+                done, last_progress = count, now
             if done >= args.orders:
                 break
-            now = time.monotonic()
-            if now - started > args.timeout:
+            if now - started > args.timeout or now - last_progress > args.stall:
+                # No progress: e.g. messages taken off the queue by someone else (a purge, a
+                # test worker on the same Redis database) are not sent again by the relay.
                 timed_out = True
+                print(f"  no progress for {now - last_progress:.0f} s: giving up", flush=True)
                 break
             if now - last_print >= 15:
                 other = dict(
@@ -756,6 +761,7 @@ def main() -> None:
     parser.add_argument("--pool", choices=["solo", "prefork"], default="solo")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="stand-in answer delay")
     parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--stall", type=float, default=120.0, help="give up after s w/o progress")
     parser.add_argument("--reconcile", action="store_true", help="also run reconcile() after")
     parser.add_argument(
         "--inprocess",

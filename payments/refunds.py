@@ -9,9 +9,11 @@ made at the gateway directly (dashboard) so the ledger still matches.
 """
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from marketplace.accounts.models import User
 from marketplace.core.exceptions import DomainError
@@ -217,6 +219,20 @@ def refund_execute(*, refund_id: int) -> Refund:
             _refund_record(refund, result)
         refund.refresh_from_db()
         return refund
+
+
+def orders_unrefunded(*, older_than_minutes: int = 15, limit: int = 500) -> list[int]:
+    """Paid orders cancelled a while ago that still hold money and have no refund asked for:
+    their ``order.cancelled`` message was lost after it was published (beat refunds them)."""
+    since = timezone.now() - timedelta(minutes=older_than_minutes)
+    candidates = (
+        Order.objects.filter(status=OrderStatus.CANCELLED, cancelled_at__lt=since)
+        .exclude(refunds__isnull=False)
+        .filter(payments__amount_received_minor__gt=0)
+        .distinct()
+        .order_by("pk")[:limit]
+    )
+    return [order.pk for order in candidates if order_escrow_held_minor(order=order) > 0]
 
 
 def refund_mark_failed(*, refund_id: int, reason: str) -> None:

@@ -267,6 +267,17 @@ def settlements_stuck(*, older_than_minutes: int = 15) -> list[int]:
     )
 
 
+def orders_unsettled(*, older_than_minutes: int = 15, limit: int = 500) -> list[int]:
+    """Completed orders that still hold money but have no Settlement a while after completing:
+    their ``order.completed`` message was lost after the relay published it (a purged queue, a
+    broker that lost its data). The beat safety net settles them."""
+    since = timezone.now() - timedelta(minutes=older_than_minutes)
+    candidates = Order.objects.filter(
+        status=OrderStatus.COMPLETED, completed_at__lt=since, settlement__isnull=True
+    ).order_by("pk")[:limit]
+    return [order.pk for order in candidates if order_escrow_held_minor(order=order) > 0]
+
+
 # --- webhook events ---------------------------------------------------------------------
 
 

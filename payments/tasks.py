@@ -97,12 +97,42 @@ def order_cancelled_refund_task(self: Task, *, event_id: int) -> str:
     )
 
 
+@shared_task(bind=True, max_retries=None, queue="payments")
+def settlement_order_task(self: Task, *, order_id: int) -> str:
+    """Settle one completed order (the safety net's way in; the outbox's is ``settlement_task``)."""
+    return _with_retries(self, lambda: _settle(order_id), _settlement_give_up(order_id))
+
+
+@shared_task(bind=True, max_retries=None, queue="payments")
+def order_refund_task(self: Task, *, order_id: int) -> str:
+    """Refund one cancelled paid order (the safety net's way in)."""
+
+    def work() -> str:
+        refund = refunds.refund_for_cancelled_order(order_id=order_id)
+        return refund.status if refund is not None else "nothing held"
+
+    return _with_retries(
+        self,
+        work,
+        lambda reason: refunds.refund_for_cancelled_order_give_up(order_id=order_id, reason=reason),
+    )
+
+
 @shared_task(queue="payments")
 def settlements_resume_task() -> int:
-    """Beat safety net: pay settlements left released (a lost message, a long outage)."""
+    """Beat safety net: pay settlements left released (a lost message, a long outage), and
+    settle or refund orders whose outbox message was lost after it was published."""
+    resumed = 0
     for settlement_id in settlement.settlements_stuck():
         settlement_pay_task.apply_async(kwargs={"settlement_id": settlement_id})
-    return 0
+        resumed += 1
+    for order_id in settlement.orders_unsettled():
+        settlement_order_task.apply_async(kwargs={"order_id": order_id})
+        resumed += 1
+    for order_id in refunds.orders_unrefunded():
+        order_refund_task.apply_async(kwargs={"order_id": order_id})
+        resumed += 1
+    return resumed
 
 
 @shared_task(queue="payments")

@@ -287,3 +287,26 @@ def test_a_kwd_refund_not_in_tens_of_fils_is_refused_with_nothing_changed(
 
     assert (refused.value.code, refused.value.field) == ("refund_amount_gateway_unit", "amount")
     assert state(order) == before
+
+
+def test_the_safety_net_refunds_a_cancelled_paid_order_whose_message_was_lost(cancelled_order):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments import tasks
+
+    assert refunds.orders_unrefunded() == []
+    Order.objects.filter(pk=cancelled_order.pk).update(
+        cancelled_at=timezone.now() - timedelta(minutes=20)
+    )
+    assert refunds.orders_unrefunded() == [cancelled_order.pk]
+
+    tasks.order_refund_task.apply(kwargs={"order_id": cancelled_order.pk})
+
+    refund = Refund.objects.get()
+    assert (refund.status, refund.amount_minor) == (RefundStatus.SUCCEEDED, 108150)
+    assert refunds.orders_unrefunded() == []
+    cancelled_order.refresh_from_db()
+    assert cancelled_order.status == OrderStatus.REFUNDED
+    assert ledger_check()["balanced"] is True

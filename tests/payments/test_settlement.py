@@ -301,3 +301,28 @@ def test_the_seller_share_is_what_the_gateway_can_transfer(share, held, currency
         settlement.settlement_share_minor(share_minor=share, held_minor=held, currency=currency)
         == expected
     )
+
+
+def test_the_safety_net_settles_a_completed_order_whose_message_was_lost(done_order, seller):
+    """The relay published ``order.completed`` but the message vanished (a purged queue):
+    beat finds the completed order holding money without a settlement and settles it once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from payments import tasks
+
+    assert settlement.orders_unsettled() == []  # just completed: the message may be on its way
+    Order.objects.filter(pk=done_order.pk).update(
+        completed_at=timezone.now() - timedelta(minutes=20)
+    )
+    assert settlement.orders_unsettled() == [done_order.pk]
+
+    tasks.settlement_order_task.apply(kwargs={"order_id": done_order.pk})
+
+    found = Settlement.objects.get(order=done_order)
+    assert (found.status, found.seller_share_minor) == (SettlementStatus.TRANSFERRED, 105000)
+    assert settlement.orders_unsettled() == []
+    [money] = seller_money_summary(company=seller)
+    assert (money.held_minor, money.paid_out_minor) == (0, 105000)
+    assert ledger_check()["balanced"] is True

@@ -20,7 +20,8 @@ How a search stays fast at a million listings:
 - A category with subcategories is searched one subcategory at a time (``UNION ALL`` of one
   ordered, limited query per category, each walking the category's own index of listings
   by date or price — migration 0006), instead of walking the whole catalogue's index past the
-  listings of every other category.
+  listings of every other category; a walk newest first merges those indexes in date order,
+  so it reads only the newest listings of the whole subtree.
 """
 
 import math
@@ -499,10 +500,11 @@ def _newest_window(
 
     The query planner cannot tell how many listings two words match together ("stainless
     steel", "cotton" within apparel) and then sorts thousands of rows fetched all over the
-    table. So each part is first walked newest first, WALK_FIRST listings deep: where the
+    table. So the parts are first walked newest first (several parts together, their indexes
+    merged in date order), WALK_FIRST listings deep: where the
     words are common that finds the newest matches at once; where they are less common, the
     share found says how deep to walk again; where they are rare (or nothing was found) the
-    planner's way is cheap. One query per round for all parts, at most three rounds. Over the
+    planner's way is cheap (then each part on its own). One query a round, at most three. Over the
     whole catalogue with a facet (``walk`` false) a walk would fetch every listing the facet
     then rejects, so the planner's way (the words-and-facets GIN index) is taken at once.
     """

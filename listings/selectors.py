@@ -271,6 +271,8 @@ def listing_get_for_page(
         pk = int(str(listing_id))
     except (ValueError, TypeError):
         raise NotFound("No such listing.") from None
+    if not -(2**63) <= pk < 2**63:  # beyond bigint: no such id (the query would fail)
+        raise NotFound("No such listing.")
     is_staff = bool(user is not None and user.is_active and user.is_staff)
     row = _fetchone(
         "listings_page_v1",

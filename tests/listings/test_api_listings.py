@@ -199,6 +199,16 @@ def test_search_without_an_fx_rate_for_the_price_currency_is_a_field_error(api_c
 # --- visibility -----------------------------------------------------------------------
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("pk", [2**63, 10**20])
+def test_an_id_beyond_bigint_is_404_not_a_server_error(api_client, pk):
+    response = api_client.get(f"/api/v1/listings/{pk}/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}  # as for any id no listing has
+    assert api_client.get("/api/v1/listings/999999999/").json() == {"detail": "Not found."}
+
+
 @pytest.mark.parametrize("status", ["draft", "pending", "rejected", "archived"])
 def test_an_unpublished_listing_is_404_to_the_public_and_other_companies(
     api_client, seller, other_seller_user, status

@@ -38,7 +38,7 @@ from payments.enums import (
     PayoutMethod,
     SettlementStatus,
 )
-from payments.gateway import gateway_get
+from payments.gateway import GatewayAccount, gateway_get
 from payments.ledger.services import ledger_post_payout
 from payments.models import BankPayout, ConnectedAccount, Settlement, StripeEvent
 
@@ -138,23 +138,30 @@ def payout_account_connect_stripe(
             account = lock(ConnectedAccount, account.pk)
             if not account.stripe_account_id:
                 account.stripe_account_id = remote.id
-                account.charges_enabled = remote.charges_enabled
-                account.payouts_enabled = remote.payouts_enabled
-                account.details_submitted = remote.details_submitted
-                account.requirements_due = remote.requirements_due
-                account.save(
-                    update_fields=[
-                        "stripe_account_id",
-                        "charges_enabled",
-                        "payouts_enabled",
-                        "details_submitted",
-                        "requirements_due",
-                        "updated_at",
-                    ]
-                )
+                _copy_remote(account, remote, also=["stripe_account_id"])
             account_id = account.stripe_account_id
     return gateway.account_link_create(
         account_id=account_id, refresh_url=refresh_url, return_url=return_url
+    )
+
+
+def _copy_remote(
+    account: ConnectedAccount, remote: GatewayAccount, *, also: list[str] | None = None
+) -> None:
+    """Save the gateway's view of the account (and the ``also`` fields set by the caller)."""
+    account.charges_enabled = remote.charges_enabled
+    account.payouts_enabled = remote.payouts_enabled
+    account.details_submitted = remote.details_submitted
+    account.requirements_due = remote.requirements_due
+    account.save(
+        update_fields=[
+            *(also or []),
+            "charges_enabled",
+            "payouts_enabled",
+            "details_submitted",
+            "requirements_due",
+            "updated_at",
+        ]
     )
 
 
@@ -165,19 +172,7 @@ def connected_account_refresh(*, account: ConnectedAccount) -> ConnectedAccount:
     remote = gateway_get().account_retrieve(account.stripe_account_id)
     account = ConnectedAccount.objects.select_for_update().get(pk=account.pk)
     was_enabled = account.payouts_enabled
-    account.charges_enabled = remote.charges_enabled
-    account.payouts_enabled = remote.payouts_enabled
-    account.details_submitted = remote.details_submitted
-    account.requirements_due = remote.requirements_due
-    account.save(
-        update_fields=[
-            "charges_enabled",
-            "payouts_enabled",
-            "details_submitted",
-            "requirements_due",
-            "updated_at",
-        ]
-    )
+    _copy_remote(account, remote)
     if account.can_receive_transfers and not was_enabled:
         company_id = account.company_id
         transaction.on_commit(lambda: _resume_settlements(company_id))

@@ -26,7 +26,7 @@ from payments.enums import GatewayDisputeStatus, RefundReason, RefundStatus
 from payments.exclusive import REFUND, exclusive
 from payments.gateway import THREE_DECIMAL_CURRENCIES, GatewayError, GatewayRefund, gateway_get
 from payments.ledger.models import LedgerTransaction
-from payments.ledger.selectors import order_escrow_held_minor
+from payments.ledger.selectors import order_escrow_held_minor, orders_holding_escrow
 from payments.ledger.services import ledger_post_refund
 from payments.models import GatewayDispute, Payment, Refund, StripeEvent
 
@@ -232,7 +232,7 @@ def orders_unrefunded(*, older_than_minutes: int = 15, limit: int = 500) -> list
         .distinct()
         .order_by("pk")[:limit]
     )
-    return [order.pk for order in candidates if order_escrow_held_minor(order=order) > 0]
+    return orders_holding_escrow(order_ids=list(candidates.values_list("pk", flat=True)))
 
 
 def refund_mark_failed(*, refund_id: int, reason: str) -> None:

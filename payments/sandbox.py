@@ -315,12 +315,10 @@ class SandboxGateway:
         return f"{path}?{urlencode({'return_url': return_url})}"
 
     def connected_balance_available_minor(self, *, account_id: str, currency: str) -> int:
-        return sum(
-            row.data["amount"] - row.data.get("amount_reversed", 0)
-            for row in SandboxObject.objects.filter(kind="transfer")
-            if row.data["destination"] == account_id
-            and row.data["currency"].upper() == currency.upper()
-        )
+        transfers = SandboxObject.objects.filter(
+            kind="transfer", data__destination=account_id, data__currency=currency.lower()
+        ).values_list("data", flat=True)
+        return sum(data["amount"] - data.get("amount_reversed", 0) for data in transfers)
 
     # --- what only the sandbox can do: play the buyer's bank and the seller's onboarding ---
 

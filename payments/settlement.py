@@ -34,7 +34,7 @@ from payments.enums import PayoutMethod, SettlementStatus
 from payments.exclusive import SETTLEMENT, exclusive
 from payments.gateway import GatewayError, GatewayTransfer, gateway_get, gateway_transfer_amount
 from payments.ledger.models import LedgerTransaction
-from payments.ledger.selectors import order_escrow_held_minor
+from payments.ledger.selectors import order_escrow_held_minor, orders_holding_escrow
 from payments.ledger.services import (
     ledger_post_payout,
     ledger_post_settlement_released,
@@ -275,7 +275,7 @@ def orders_unsettled(*, older_than_minutes: int = 15, limit: int = 500) -> list[
     candidates = Order.objects.filter(
         status=OrderStatus.COMPLETED, completed_at__lt=since, settlement__isnull=True
     ).order_by("pk")[:limit]
-    return [order.pk for order in candidates if order_escrow_held_minor(order=order) > 0]
+    return orders_holding_escrow(order_ids=list(candidates.values_list("pk", flat=True)))
 
 
 # --- webhook events ---------------------------------------------------------------------

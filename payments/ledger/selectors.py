@@ -117,6 +117,20 @@ def order_escrow_held_minor(*, order: Order) -> int:
     ).aggregate(total=_sum_of("amount_minor"))["total"]
 
 
+def orders_holding_escrow(*, order_ids: list[int]) -> list[int]:
+    """Which of ``order_ids`` still hold money in escrow, in one query (ascending ids)."""
+    return list(
+        LedgerEntry.objects.filter(
+            transaction__order_id__in=order_ids, account__code=LedgerAccountCode.ESCROW
+        )
+        .values("transaction__order_id")
+        .annotate(held=Sum("amount_minor"))
+        .filter(held__gt=0)
+        .order_by("transaction__order_id")
+        .values_list("transaction__order_id", flat=True)
+    )
+
+
 def seller_money_summary(*, company: Company) -> list[SellerMoney]:
     """Per currency, the seller's money held in escrow, payable, and paid out (dashboard)."""
     held = dict(

@@ -326,3 +326,52 @@ def test_the_safety_net_settles_a_completed_order_whose_message_was_lost(done_or
     [money] = seller_money_summary(company=seller)
     assert (money.held_minor, money.paid_out_minor) == (0, 105000)
     assert ledger_check()["balanced"] is True
+
+
+def test_the_sandbox_balance_of_a_connected_account_is_its_transfers_less_reversals(seller):
+    from tests.payments.conftest import stripe_account_ready
+
+    account = stripe_account_ready(seller)
+    gateway = SandboxGateway()
+    kept = gateway.transfer_create(
+        amount_minor=105000,
+        currency="USD",
+        destination=account.stripe_account_id,
+        transfer_group="ORD-SBX-1",
+        idempotency_key="transfer:ORD-SBX-1",
+        metadata={},
+    )
+    reversed_one = gateway.transfer_create(
+        amount_minor=2000,
+        currency="USD",
+        destination=account.stripe_account_id,
+        transfer_group="ORD-SBX-2",
+        idempotency_key="transfer:ORD-SBX-2",
+        metadata={},
+    )
+    gateway.transfer_create(
+        amount_minor=500,
+        currency="JPY",
+        destination=account.stripe_account_id,
+        transfer_group="ORD-SBX-3",
+        idempotency_key="transfer:ORD-SBX-3",
+        metadata={},
+    )
+    gateway.transfer_reverse(reversed_one.id)
+
+    assert kept.amount_minor == 105000
+    assert (
+        gateway.connected_balance_available_minor(
+            account_id=account.stripe_account_id, currency="USD"
+        )
+        == 105000
+    )
+    assert (
+        gateway.connected_balance_available_minor(
+            account_id=account.stripe_account_id, currency="jpy"
+        )
+        == 500
+    )
+    assert (
+        gateway.connected_balance_available_minor(account_id="acct_sbx_other", currency="USD") == 0
+    )

@@ -116,17 +116,34 @@ def _fetchone(name: str, sql: str, params: list) -> tuple | None:
         return cursor.fetchone()
 
 
+# What the public page of a listing changes with: the listing's ``updated_at`` (every edit
+# through the services) and stock, its seller card, category and HS code, and its photos. The
+# same columns end the page query, so that a first view gets the version with the page.
+_PUBLIC_VERSION_COLUMNS = """
+    listing.updated_at, listing.stock, listing.category_id, listing.hs_code,
+    seller.legal_name, seller.trading_name, seller.slug, seller.country,
+    seller.verification_status,
+    (SELECT concat(count(*), ':', max(image.id), ':', max(image.updated_at))
+     FROM listings_listingimage AS image WHERE image.listing_id = listing.id)
+"""
+_PUBLIC_VERSION_LENGTH = 10
+
 # Plain SQL: the page it versions is served in ~2 ms, and the ORM would take ~1 ms to build it.
-_PUBLIC_VERSION_SQL = """
-    SELECT listing.updated_at, listing.stock, listing.category_id, listing.hs_code,
-           seller.legal_name, seller.trading_name, seller.slug, seller.country,
-           seller.verification_status,
-           (SELECT concat(count(*), ':', max(image.id), ':', max(image.updated_at))
-            FROM listings_listingimage AS image WHERE image.listing_id = listing.id)
+_PUBLIC_VERSION_SQL = f"""
+    SELECT {_PUBLIC_VERSION_COLUMNS}
     FROM listings_listing AS listing
     JOIN accounts_company AS seller ON seller.id = listing.seller_id
     WHERE listing.id = %s AND listing.status = %s
-"""
+"""  # noqa: S608 - no values in it
+
+
+def _bigint(listing_id: object) -> int | None:
+    """``listing_id`` as a bigint, or ``None`` when it cannot be one (no listing has that id)."""
+    try:
+        pk = int(str(listing_id))
+    except (ValueError, TypeError):
+        return None
+    return pk if -(2**63) <= pk < 2**63 else None
 
 
 def listing_public_version(*, listing_id: object) -> tuple | None:
@@ -134,9 +151,8 @@ def listing_public_version(*, listing_id: object) -> tuple | None:
     the listing's ``updated_at`` (every edit through the services) and stock, its seller card,
     its category and HS code, and its photos; ``None`` when no published listing has this id.
     For caching anonymous pages (reference data — category and HS names — is not in it)."""
-    try:
-        pk = int(str(listing_id))
-    except (ValueError, TypeError):
+    pk = _bigint(listing_id)
+    if pk is None:
         return None
     return _fetchone(
         "listings_public_version_v1", _PUBLIC_VERSION_SQL, [pk, ListingStatus.PUBLISHED.value]
@@ -226,7 +242,8 @@ _PAGE_SQL = f"""
            (SELECT json_agg(json_build_object(
                        {", ".join(f"'{f.attname}', image.\"{f.column}\"" for f in _IMAGE_FIELDS)})
                     ORDER BY image.position, image.id)
-            FROM listings_listingimage AS image WHERE image.listing_id = listing.id)
+            FROM listings_listingimage AS image WHERE image.listing_id = listing.id),
+           {_PUBLIC_VERSION_COLUMNS}
     FROM listings_listing AS listing
     JOIN accounts_company AS seller ON seller.id = listing.seller_id
     JOIN listings_category AS category ON category.id = listing.category_id
@@ -267,15 +284,20 @@ def listing_get_for_page(
     """The listing ``listing_get_visible`` gives (the same visibility) with its seller,
     category (and its parent), HS code, price tiers and photos, in one query instead of four.
     ``NotFound`` for a listing the asker may not see, or a bad id."""
-    try:
-        pk = int(str(listing_id))
-    except (ValueError, TypeError):
-        raise NotFound("No such listing.") from None
-    if not -(2**63) <= pk < 2**63:  # beyond bigint: no such id (the query would fail)
+    return listing_get_for_page_versioned(listing_id=listing_id, user=user, company=company)[0]
+
+
+def listing_get_for_page_versioned(
+    *, listing_id: object, user: User | None, company: Company | None
+) -> tuple[Listing, tuple | None]:
+    """``listing_get_for_page`` and, from the same query, what ``listing_public_version``
+    gives for it: its public version when it is published, ``None`` when it is not."""
+    pk = _bigint(listing_id)
+    if pk is None:  # a bad id, or beyond bigint (the query would fail)
         raise NotFound("No such listing.")
     is_staff = bool(user is not None and user.is_active and user.is_staff)
     row = _fetchone(
-        "listings_page_v1",
+        "listings_page_v2",
         _PAGE_SQL,
         [pk, is_staff, ListingStatus.PUBLISHED.value, company.pk if company else None],
     )
@@ -305,4 +327,5 @@ def listing_get_for_page(
         PriceTier.listing.field.set_cached_value(tier, listing)
     _prefetched(listing, "price_tiers", tiers)
     _prefetched(listing, "images", [_image(values) for values in images or []])
-    return listing
+    version = tuple(row[-_PUBLIC_VERSION_LENGTH:])
+    return listing, version if listing.status == ListingStatus.PUBLISHED else None

@@ -4,6 +4,7 @@ import copy
 import functools
 import hashlib
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
@@ -546,42 +547,85 @@ def _detail_fragments(listing: Listing, images: list[ListingImage]) -> dict[str,
 
 # Stands for the CSRF token in a cached anonymous page; each response gets its own token.
 _CSRF_TOKEN_SLOT = "csrf-token-slot-of-this-response"  # noqa: S105 - not a secret
+_CSRF_TOKEN_SLOT_BYTES = _CSRF_TOKEN_SLOT.encode()
+
+# Anonymous pages rendered by this process, least recently served first: listing id -> (what
+# the page was rendered from: templates version, language and the listing's public version;
+# the page as UTF-8 with the CSRF token slot). ~7.5 kB a page. Kept in the process rather than
+# in Redis: a first view then costs one query (the page with its version) and no round trip to
+# Redis, and a page served again one small query (the version) and no round trip either.
+ANONYMOUS_PAGES_MAX = 2000
+_anonymous_pages: OrderedDict[int, tuple[tuple, bytes]] = OrderedDict()
+_anonymous_pages_lock = threading.Lock()
 
 
-def _public_page_key(pk: int, version: tuple) -> str:
-    shown = (_templates_version(), version)
-    digest = hashlib.blake2b(repr(shown).encode(), digest_size=16).hexdigest()
-    return f"listings:detail-page:{pk}:{digest}"
+def _anonymous_page_key(version: tuple) -> tuple:
+    return (_templates_version(), get_language(), version)
+
+
+def _anonymous_page_cached(pk: int) -> bytes | None:
+    """The page this process rendered for listing ``pk`` if it is still up to date, else
+    ``None``; ``Http404`` when no published listing has this id."""
+    with _anonymous_pages_lock:
+        cached = _anonymous_pages.get(pk)
+    if cached is None:
+        return None
+    version = selectors.listing_public_version(listing_id=pk)
+    if version is None:
+        with _anonymous_pages_lock:
+            _anonymous_pages.pop(pk, None)
+        raise Http404("No such listing.")
+    if cached[0] != _anonymous_page_key(version):
+        return None
+    with _anonymous_pages_lock:
+        if pk in _anonymous_pages:
+            _anonymous_pages.move_to_end(pk)
+    return cached[1]
+
+
+def _anonymous_page_keep(pk: int, key: tuple, page: bytes) -> None:
+    with _anonymous_pages_lock:
+        _anonymous_pages[pk] = (key, page)
+        _anonymous_pages.move_to_end(pk)
+        while len(_anonymous_pages) > ANONYMOUS_PAGES_MAX:
+            _anonymous_pages.popitem(last=False)
 
 
 @require_http_methods(["GET"])
 def listing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A listing's page. Anonymous buyers all see the same page (no indicative prices, no cart
-    form), so it is cached whole per listing version and only the CSRF token is put in per
-    response; a signed-in viewer gets the page rendered around the cached fragments."""
+    form), so it is kept whole per listing version (in this process) and only the CSRF token
+    is put in per response; a signed-in viewer gets the page rendered around the fragments
+    cached per listing version."""
     if not request.user.is_authenticated and not len(get_messages(request)):
-        version = selectors.listing_public_version(listing_id=pk)
-        if version is not None:
-            key = _public_page_key(pk, version)
-            html = cache.get(key)
-            if html is None:
-                html = _anonymous_page(request, pk)
-                cache.set(key, html, DETAIL_FRAGMENTS_SECONDS)
-            response = HttpResponse(html.replace(_CSRF_TOKEN_SLOT, get_token(request)))
-            return response
+        page = _anonymous_page_cached(pk)
+        if page is None:
+            html, version = _anonymous_page_versioned(request, pk)
+            page = html.encode()
+            if version is not None:
+                _anonymous_page_keep(pk, _anonymous_page_key(version), page)
+        return HttpResponse(page.replace(_CSRF_TOKEN_SLOT_BYTES, get_token(request).encode()))
     return _listing_detail_page(request, pk)
 
 
-def _detail_context(request: HttpRequest, pk: int, *, cached_whole: bool) -> dict[str, Any]:
-    company = _active_company(request)
+def _detail_listing(request: HttpRequest, pk: int) -> tuple[Listing, tuple | None]:
+    """The listing the viewer may see (``Http404`` otherwise) and its public version."""
     try:
-        listing = selectors.listing_get_for_page(
+        return selectors.listing_get_for_page_versioned(
             listing_id=pk,
             user=request.user,  # type: ignore[arg-type]
-            company=company,
+            company=_active_company(request),
         )
     except NotFound:
         raise Http404("No such listing.") from None
+
+
+def _detail_context(
+    request: HttpRequest, pk: int, *, cached_whole: bool, listing: Listing | None = None
+) -> dict[str, Any]:
+    if listing is None:
+        listing = _detail_listing(request, pk)[0]
+    company = _active_company(request)
     prices = IndicativePrices(_viewer_currency(request))
     tiers = [
         {
@@ -718,14 +762,22 @@ def _anonymous_fragments(context: dict[str, Any]) -> dict[str, str]:
 
 
 def _anonymous_page(request: HttpRequest, pk: int) -> str:
-    context = _detail_context(request, pk, cached_whole=True)
+    """The anonymous page of listing ``pk`` with the CSRF token slot (``Http404`` if none)."""
+    return _anonymous_page_versioned(request, pk)[0]
+
+
+def _anonymous_page_versioned(request: HttpRequest, pk: int) -> tuple[str, tuple | None]:
+    """``_anonymous_page`` and the public version of the listing it was rendered from."""
+    listing, version = _detail_listing(request, pk)
+    context = _detail_context(request, pk, cached_whole=True, listing=listing)
     shell = _anonymous_shell(request)
     if shell is None:
-        return render_to_string("listings/detail.html", context, request=request)
+        return render_to_string("listings/detail.html", context, request=request), version
     blocks = _detail_blocks(request, {**context, "fragments": _anonymous_fragments(context)})
-    return "".join(
+    html = "".join(
         part + (blocks[index] if index < len(blocks) else "") for index, part in enumerate(shell)
     )
+    return html, version
 
 
 @require_http_methods(["GET"])

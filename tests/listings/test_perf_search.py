@@ -294,16 +294,28 @@ def test_a_top_category_with_the_verified_filter(home):
 # ---------- the detail page's cached fragments ----------
 
 
-def test_an_anonymous_detail_page_is_cached_whole_after_one_small_query(client, seller):
+def executed(captured: CaptureQueriesContext) -> list[str]:
+    """The statements run, without preparing them (once per database connection)."""
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("PREPARE")]
+
+
+def test_an_anonymous_detail_page_is_kept_whole_after_one_small_query(client, seller, monkeypatch):
+    from listings import views
+
+    monkeypatch.setattr(views, "cache", None)  # no round trip to Redis for an anonymous page
     listing = ListingFactory(seller=seller, published=True, description="**Bolts**")
     url = reverse("listings:detail", args=[listing.pk])
-    first = client.get(url)
+    with CaptureQueriesContext(connection) as first_captured:
+        first = client.get(url)
 
     with CaptureQueriesContext(connection) as captured:
         second = client.get(url)
 
-    # Only the version of the listing (published?, edited?, seller, category, photos).
-    assert len(captured.captured_queries) == 1
+    # A first view: the page's query, which gives the listing's version with it.
+    assert len(executed(first_captured)) == 1
+    assert executed(first_captured)[0].startswith("EXECUTE listings_page_v2 ")
+    # Then only the version of the listing (published?, edited?, seller, category, photos).
+    assert executed(captured) == [f"EXECUTE listings_public_version_v1 ({listing.pk}, 'published')"]
     html = second.content.decode()
     assert "<strong>Bolts</strong>" in html
     assert "<h1>Galvanised carriage bolt" in html
@@ -314,6 +326,96 @@ def test_an_anonymous_detail_page_is_cached_whole_after_one_small_query(client, 
     token = html.split('"X-CSRFToken": "')[1].split('"')[0]
     assert len(token) == 64
     assert second.cookies["csrftoken"].value
+    assert second["Content-Type"] == "text/html; charset=utf-8"
+
+
+def test_a_changed_listing_shows_its_new_text_and_title_on_its_next_view(
+    client, seller, seller_user, staff_user
+):
+    listing = ListingFactory(
+        seller=seller, published=True, title="Hex bolt M8", description="Old text."
+    )
+    url = reverse("listings:detail", args=[listing.pk])
+    assert "<h1>Hex bolt M8</h1>" in client.get(url).content.decode()
+
+    services.listing_update(listing=listing, actor=seller_user, description="New *text*.")
+    content = client.get(url).content.decode()
+    assert '<div class="prose"><p>New <em>text</em>.</p></div>' in content
+    assert "Old text." not in content
+
+    # A new title goes back to review (not public), then is shown once approved again.
+    listing = services.listing_update(listing=listing, actor=seller_user, title="Hex bolt M10")
+    assert client.get(url).status_code == 404
+    services.listing_approve(listing=listing, actor=staff_user, notify_seller=False)
+    content = client.get(url).content.decode()
+    assert "<title>Hex bolt M10 · Open Trade Marketplace</title>" in content
+    assert "<h1>Hex bolt M10</h1>" in content
+    assert "Hex bolt M8" not in content
+
+
+def test_the_kept_anonymous_pages_are_bounded_least_recently_served_first_out(
+    client, seller, monkeypatch
+):
+    from listings import views
+
+    monkeypatch.setattr(views, "ANONYMOUS_PAGES_MAX", 2)
+    monkeypatch.setattr(views, "_anonymous_pages", views.OrderedDict())
+    first, second, third = (ListingFactory(seller=seller, published=True) for _ in range(3))
+    for listing in (first, second, first, third):  # ``first`` served again before ``third``
+        assert client.get(reverse("listings:detail", args=[listing.pk])).status_code == 200
+
+    assert list(views._anonymous_pages) == [first.pk, third.pk]
+    with CaptureQueriesContext(connection) as captured:
+        client.get(reverse("listings:detail", args=[second.pk]))  # rendered again
+    assert executed(captured)[0].startswith("EXECUTE listings_page_v2 ")
+    assert list(views._anonymous_pages) == [third.pk, second.pk]
+
+
+def test_a_page_kept_for_a_listing_no_longer_published_is_404_and_forgotten(
+    client, seller, seller_user
+):
+    from listings import views
+
+    listing = ListingFactory(seller=seller, published=True)
+    url = reverse("listings:detail", args=[listing.pk])
+    assert client.get(url).status_code == 200
+    assert listing.pk in views._anonymous_pages
+
+    services.listing_archive(listing=listing, actor=seller_user)
+
+    assert client.get(url).status_code == 404
+    assert listing.pk not in views._anonymous_pages
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("pk", [2**63, 10**20])
+def test_a_detail_page_id_beyond_bigint_is_404_not_a_server_error(client, db, pk):
+    assert client.get(f"/listings/{pk}/").status_code == 404
+
+
+def test_an_anonymous_viewer_with_a_message_gets_it_on_a_page_that_is_not_kept(client, seller):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.test import RequestFactory
+
+    from listings import views
+
+    listing = ListingFactory(seller=seller, published=True)
+    url = reverse("listings:detail", args=[listing.pk])
+    storage = CookieStorage(RequestFactory().get("/"))
+    client.cookies[storage.cookie_name] = storage._encode(  # type: ignore[attr-defined]
+        [Message(constants.INFO, "Signed out.")]
+    )
+
+    with_message = client.get(url).content.decode()
+    assert "Signed out." in with_message
+    assert listing.pk not in views._anonymous_pages
+
+    without = client.get(url).content.decode()  # the message was shown: its cookie is gone
+    assert "Signed out." not in without
+    assert listing.pk in views._anonymous_pages
+    assert "<h1>Galvanised carriage bolt" in without
 
 
 def test_a_signed_in_viewer_gets_the_page_around_the_cached_fragments(client, seller, seller_user):

@@ -224,3 +224,40 @@ def test_the_page_selector_gives_the_same_without_prepared_statements(seller, se
     assert plain == prepared
     with pytest.raises(NotFound):
         listing_get_for_page(listing_id=listing.pk + 1000, user=None, company=None)
+
+
+def test_the_page_selector_gives_the_public_version_of_a_published_listing(seller):
+    from listings.models import ListingImage
+    from listings.selectors import listing_get_for_page_versioned, listing_public_version
+
+    listing = ListingFactory(seller=seller, published=True)
+    ListingImage.objects.create(
+        listing=listing,
+        original=f"listings/{listing.pk}/a.png",
+        width=640,
+        height=480,
+        content_type="image/png",
+        size_bytes=1234,
+        position=0,
+    )
+    draft = ListingFactory(seller=seller)
+
+    loaded, version = listing_get_for_page_versioned(listing_id=listing.pk, user=None, company=None)
+
+    assert loaded == listing
+    assert version == listing_public_version(listing_id=listing.pk)
+    assert version is not None
+    assert version[1] == listing.stock
+    assert version[-1].startswith("1:")  # one photo
+    # The seller sees their draft, which has no public version.
+    assert listing_get_for_page_versioned(
+        listing_id=draft.pk, user=UserFactory(), company=seller
+    ) == (draft, None)
+    assert listing_public_version(listing_id=draft.pk) is None
+
+
+@pytest.mark.parametrize("bad", [2**63, -(2**63) - 1, "abc", None])
+def test_the_public_version_of_an_id_no_listing_can_have_is_none(bad):
+    from listings.selectors import listing_public_version
+
+    assert listing_public_version(listing_id=bad) is None

@@ -3,6 +3,9 @@
 from decimal import Decimal
 
 from django import template
+from django.utils.translation import get_language
+from django_countries import countries
+from django_countries.fields import Country
 
 from listings.enums import ListingStatus, UnitOfSale
 from marketplace.trade.currencies import CURRENCIES
@@ -52,15 +55,55 @@ def trim_decimal(value: Decimal | None) -> str:
     return text
 
 
+def _unit_labels(plural: bool) -> dict[str, str]:
+    labels = {}
+    for unit, label in UnitOfSale.choices:
+        label = str(label).lower()
+        if plural and unit != UnitOfSale.DOZEN:
+            label = f"{label}es" if label.endswith(("x", "s", "ch", "sh")) else f"{label}s"
+        labels[unit] = label
+    return labels
+
+
+# Looked up rather than worked out per call (an enum lookup and its choices list each time).
+_UNIT_SINGULAR = _unit_labels(plural=False)
+_UNIT_PLURAL = _unit_labels(plural=True)
+
+
 @register.filter
 def quantity(amount: int | None, unit: str) -> str:
     """``1,000 pieces``, ``1 piece``, ``5 dozen``, ``3 boxes``, ``250 kg``-style units named in full."""
     if amount is None:
         return ""
-    label = str(UnitOfSale(unit).label).lower() if unit in UnitOfSale.values else unit
-    if amount != 1 and unit != UnitOfSale.DOZEN:
-        label = f"{label}es" if label.endswith(("x", "s", "ch", "sh")) else f"{label}s"
+    if unit in _UNIT_SINGULAR:
+        label = _UNIT_SINGULAR[unit] if amount == 1 else _UNIT_PLURAL[unit]
+    else:
+        label = (
+            unit
+            if amount == 1
+            else f"{unit}es"
+            if unit.endswith(("x", "s", "ch", "sh"))
+            else f"{unit}s"
+        )
     return f"{amount:,} {label}"
+
+
+# (code, language) -> name: django-countries translates a name again on every access (~50 µs).
+_COUNTRY_NAMES: dict[tuple[str, str | None], str] = {}
+
+
+@register.filter
+def country_name(country: Country | str | None) -> str:
+    """What ``country.name`` gives for a django-countries ``Country`` (or a code): the name in
+    the active language, "" for no or an unknown code; remembered per code and language."""
+    if isinstance(country, Country) and country.custom_countries is not None:
+        return country.name  # a field's own list of countries: not the shared names
+    code = str(getattr(country, "code", country) or "")
+    key = (code, get_language())
+    name = _COUNTRY_NAMES.get(key)
+    if name is None:
+        name = _COUNTRY_NAMES[key] = str(countries.name(code)) if code else ""
+    return name
 
 
 @register.filter

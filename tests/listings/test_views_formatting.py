@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from listings.templatetags.listing_tags import (
+    country_name,
     format_indicative_price,
     format_unit_price,
     quantity,
@@ -49,6 +50,11 @@ def test_indicative_prices_round_to_the_cent_from_one_up(amount, currency, expec
         (5, "dozen", "5 dozen"),
         (250, "kg", "250 kilograms"),
         (12, "m2", "12 square metres"),
+        (1, "dozen", "1 dozen"),
+        (2, "pair", "2 pairs"),
+        (0, "piece", "0 pieces"),
+        (3, "crate", "3 crates"),  # a unit no longer offered: its code, in full
+        (1, "crate", "1 crate"),
     ],
 )
 def test_quantities_name_their_unit(amount, unit, expected):
@@ -62,3 +68,22 @@ def test_measures_lose_their_padding_zeros():
         "0.028",
         "0.865",
     ]
+
+
+def test_country_names_are_the_names_django_countries_gives():
+    from django.utils import translation
+    from django_countries.fields import Country
+
+    assert [country_name(code) for code in ("CN", "DE", "GB", "", None, "XX")] == [
+        "China",
+        "Germany",
+        "United Kingdom",
+        "",
+        "",
+        "",
+    ]
+    assert country_name(Country("VN")) == Country("VN").name == "Vietnam"
+    assert country_name(Country("VN")) == "Vietnam"  # remembered, the same
+    with translation.override("de"):
+        assert country_name(Country("DE")) == str(Country("DE").name) == "Deutschland"
+    assert country_name("DE") == "Germany"

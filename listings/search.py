@@ -24,18 +24,19 @@ How a search stays fast at a million listings:
   so it reads only the newest listings of the whole subtree.
 """
 
+import functools
 import math
 import re
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, cast
 
 from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, F, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django_countries import countries
@@ -207,14 +208,25 @@ def _category_ids(category: Category) -> list[int]:
     return sorted(Category.objects.filter(within).values_list("pk", flat=True))
 
 
-def _filtered(params: ListingSearchParams) -> list[QuerySet[Listing]]:
+def _filtered(
+    params: ListingSearchParams, category_ids: list[int] | None
+) -> list[QuerySet[Listing]]:
     """Published listings narrowed by every facet (not by the words): one queryset per category
-    of ``params.category`` and its subcategories, or one for the whole catalogue.
+    of ``category_ids`` (``params.category`` and its subcategories), or one for the whole
+    catalogue.
 
     Each category has its own indexes of listings by date and by price (migration 0006), so
     the newest or cheapest of a category are read from its index in order; a single query over
     ``category_id IN (...)`` could only walk the catalogue-wide index past the other categories.
     """
+    queryset = _faceted(params)
+    if category_ids is None:
+        return [queryset]
+    return [queryset.filter(category_id=pk) for pk in category_ids]
+
+
+def _faceted(params: ListingSearchParams) -> QuerySet[Listing]:
+    """Published listings narrowed by every facet but the category."""
     queryset = Listing.objects.filter(status=ListingStatus.PUBLISHED)
     if params.origin:
         queryset = queryset.filter(origin_country=params.origin)
@@ -234,9 +246,7 @@ def _filtered(params: ListingSearchParams) -> list[QuerySet[Listing]]:
         queryset = queryset.exclude(seller__verification_status=VerificationStatus.VERIFIED)
     if params.seller is not None:
         queryset = queryset.filter(seller=params.seller)
-    if params.category is None:
-        return [queryset]
-    return [queryset.filter(category_id=pk) for pk in _category_ids(params.category)]
+    return queryset
 
 
 def is_plain_query(q: str) -> bool:
@@ -258,11 +268,15 @@ class SpellingCorrection:
     ``text`` is the corrected query ("coffee beans" for "cofee beans"); ``tsquery`` the
     ``to_tsquery`` input that finds titles with the corrected words (``'coffee':A & 'beans'``:
     a replaced word must be in the title, weight A, as the typo fallback always matched titles).
+    ``title_lexemes`` maps each replaced word's replacement to its lexemes in the search
+    configuration (none for a stop word, which the tsquery drops): words a match has in its
+    title, whose newest listings TitleWord gives in date order.
     """
 
     text: str
     tsquery: str
     replaced: dict[str, str]
+    title_lexemes: dict[str, list[str]] = field(default_factory=dict)
 
 
 def spelling_correct(q: str) -> SpellingCorrection | None:
@@ -279,7 +293,8 @@ def spelling_correct(q: str) -> SpellingCorrection | None:
         # few thousand terms); an unknown one to the most similar known word (`%`).
         cursor.execute(
             """
-            SELECT asked.word, coalesce(exact.word, best.word)
+            SELECT asked.word, coalesce(exact.word, best.word),
+                tsvector_to_array(to_tsvector(%s::regconfig, coalesce(exact.word, best.word)))
             FROM unnest(%s::text[]) AS asked(word)
             LEFT JOIN listings_searchterm AS exact ON exact.word = asked.word
             LEFT JOIN LATERAL (
@@ -292,15 +307,22 @@ def spelling_correct(q: str) -> SpellingCorrection | None:
                 LIMIT 1
             ) AS best ON true
             """,
-            [candidates, SPELLING_MIN_SIMILARITY],
+            [SEARCH_CONFIG, candidates, SPELLING_MIN_SIMILARITY],
         )
-        best = dict(cursor.fetchall())
+        found = cursor.fetchall()
+    best = {word: known for word, known, _ in found}
+    lexemes_of = {known: list(lexemes) for _, known, lexemes in found if known is not None}
     replaced = {word: known for word, known in best.items() if known is not None and known != word}
     if not replaced:
         return None
     words = [replaced.get(token, token) for token in tokens]
     lexemes = [f"'{replaced[t]}':A" if t in replaced else f"'{t}'" for t in tokens]
-    return SpellingCorrection(text=" ".join(words), tsquery=" & ".join(lexemes), replaced=replaced)
+    return SpellingCorrection(
+        text=" ".join(words),
+        tsquery=" & ".join(lexemes),
+        replaced=replaced,
+        title_lexemes={known: lexemes_of[known] for known in sorted(set(replaced.values()))},
+    )
 
 
 def search_terms_refresh() -> int:
@@ -333,6 +355,28 @@ def search_terms_refresh() -> int:
         )
         cursor.execute("SELECT count(*) FROM listings_searchterm WHERE listings > 0")
         return cursor.fetchone()[0]
+
+
+def title_words_refresh() -> int:
+    """Rebuild TitleWord from the published listings; returns how many rows it has.
+
+    The trigger of migration 0008 keeps the table as listings change; this is for a bulk load
+    that ran with triggers off (bench/search/generate.py). It takes the table's lock for the
+    rebuild: searches that need it wait for the commit.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("TRUNCATE listings_titleword")
+        cursor.execute(
+            """
+            INSERT INTO listings_titleword (lexeme, published_at, listing_id)
+            SELECT lexeme, listing.published_at, listing.id
+            FROM listings_listing AS listing,
+                unnest(tsvector_to_array(to_tsvector(%s::regconfig, listing.title))) AS lexeme
+            WHERE listing.status = %s
+            """,
+            [SEARCH_CONFIG, ListingStatus.PUBLISHED.value],
+        )
+        return cursor.rowcount
 
 
 # --- the window: a search's ids in their final order -------------------------------------
@@ -668,7 +712,8 @@ def listing_search(*, params: ListingSearchParams) -> QuerySet[Listing]:
 
 def _search_window(params: ListingSearchParams) -> list[tuple]:
     """The window of a search: one row per result, in order (``_WINDOW_COLUMNS``)."""
-    parts = _filtered(params)
+    category_ids = None if params.category is None else _category_ids(params.category)
+    parts = _filtered(params, category_ids)
     ordering = params.ordering if params.ordering in _ORDER_BY else ORDERING_RELEVANCE
     if not params.q:
         order = _WINDOW_ORDER["-created" if ordering == ORDERING_RELEVANCE else ordering]
@@ -687,8 +732,161 @@ def _search_window(params: ListingSearchParams) -> list[tuple]:
             corrected = query | SearchQuery(
                 correction.tsquery, search_type="raw", config=SEARCH_CONFIG
             )
-            rows = _matches(parts, corrected, ordering, correction.text, walk=walk, in_titles=True)
+            rows = _corrected_window(
+                params,
+                category_ids,
+                parts,
+                corrected,
+                correction,
+                ordering=ordering,
+                walk=walk,
+                also=[row[0] for row in rows],
+            )
     return rows
+
+
+# A search whose corrected words must be in titles reads the listings with its rarest corrected
+# word newest first (TitleWord) when most of them should match (as far as the words' counts in
+# titles tell): TITLE_WALK_FIRST of them first; from the share that matched, a second walk goes
+# as deep as the rest needs if that is at most TITLE_WALK_MAX listings. Else (and when the
+# share is low from the start) the words index gives every match: few, when so few match.
+TITLE_WALK_FIRST = 1_000
+TITLE_WALK_MAX = 5_000
+TITLE_WALK_MIN_SHARE = 0.5
+
+
+def _corrected_window(
+    params: ListingSearchParams,
+    category_ids: list[int] | None,
+    parts: list[QuerySet[Listing]],
+    query: SearchQuery,
+    correction: SpellingCorrection,
+    *,
+    ordering: str,
+    walk: bool,
+    also: list[int],
+) -> list[tuple]:
+    """The window of a spelling-corrected search: ``query`` is the original words OR the
+    corrected ones, ``also`` the original words' matches (the few the uncorrected search found,
+    all of them). Any way gives the same rows; the choice is only about speed."""
+    driver = _title_driver(correction)
+    if driver is not None and ordering in (ORDERING_RELEVANCE, "-created"):
+        lexeme, share = driver
+        ranked = ordering == ORDERING_RELEVANCE
+        window = functools.partial(
+            _title_word_window, params, category_ids, query, correction.text, lexeme=lexeme
+        )
+        if share >= TITLE_WALK_MIN_SHARE:
+            rows, matched, more = window(also=also, ranked=ranked, depth=TITLE_WALK_FIRST)
+            if matched >= SEARCH_RESULT_LIMIT or (rows and not more):
+                return rows
+            needed = TITLE_WALK_MAX + 1
+            if matched:
+                needed = math.ceil(TITLE_WALK_FIRST * SEARCH_RESULT_LIMIT * 5 / (4 * matched))
+            if needed <= TITLE_WALK_MAX:
+                return window(also=also, ranked=ranked, depth=None)[0]
+    return _matches(parts, query, ordering, correction.text, walk=walk, in_titles=True)
+
+
+def _title_driver(correction: SpellingCorrection) -> tuple[str, float] | None:
+    """The lexeme of the correction's rarest replacement word (by how many published titles use
+    it), which every listing the correction finds has in its title, and the share of that
+    word's listings the words can match in titles (that of the rarest word of the query over
+    it); ``None`` if no replacement has a lexeme (a stop word)."""
+    share = _title_share(correction.text)  # also loads the per-process title word counts
+    counts = _term_counts["counts"]
+    candidates = [
+        (counts.get(word, 0), lexemes[0])
+        for word, lexemes in correction.title_lexemes.items()
+        if len(lexemes) == 1
+    ]
+    if not candidates:
+        return None
+    count, lexeme = min(candidates)
+    if share is None or not count:
+        return lexeme, 1.0
+    return lexeme, min(1.0, share * _term_counts["listings"] / count)
+
+
+def _title_word_window(
+    params: ListingSearchParams,
+    category_ids: list[int] | None,
+    query: SearchQuery,
+    rank_text: str,
+    *,
+    lexeme: str,
+    also: list[int],
+    ranked: bool,
+    depth: int | None,
+) -> tuple[list[tuple], int, bool]:
+    """The SEARCH_RESULT_LIMIT newest matches of ``query`` among the listings with ``lexeme``
+    in their title (at most the ``depth`` newest of those) and the listings ``also``, ranked
+    if asked, in one query; with how many the walk matched and whether the word has listings
+    beyond ``depth``.
+
+    Every match of the corrected words has ``lexeme`` in its title: TitleWord's primary key,
+    read backwards, gives the listings with it newest first, each tested against the query and
+    the facets, until SEARCH_RESULT_LIMIT match — about as many rows as results where most of
+    the word's listings match, where a walk of the catalogue by date reads 40 listings for
+    each ("stainless steel": 21,000) and the GIN index gives all of a word's listings unsorted
+    ("backpack": 9,000).
+    """
+    base = _faceted(params)
+    if category_ids is not None:
+        base = base.filter(category_id__in=category_ids)
+    # The listing of each title word, tested: a lateral subquery that the planner cannot
+    # flatten (OFFSET 0) into a join it would run the other way round — every listing the GIN
+    # index finds, hashed, joined and sorted (its estimate of a tsquery's matches is too low).
+    listing = (
+        base.filter(search_vector=query, id=RawSQL("tw.listing_id", ()))
+        .order_by()
+        .values_list(*_RANK_COLUMNS)
+    )
+    listing_sql, listing_params = listing.query.sql_with_params()
+    newest = (
+        "SELECT listing_id, published_at FROM listings_titleword WHERE lexeme = %s "
+        "ORDER BY published_at DESC, listing_id DESC"
+    )
+    walk_sql = (
+        f"SELECT l.*, true AS walked FROM ({newest}{'' if depth is None else f' LIMIT {depth}'}) AS tw "  # noqa: S608
+        f"CROSS JOIN LATERAL ({listing_sql} OFFSET 0) AS l "
+        f"ORDER BY tw.published_at DESC, tw.listing_id DESC LIMIT {SEARCH_RESULT_LIMIT}"
+    )
+    walk_params: list[Any] = [lexeme, *listing_params]
+    if also:
+        named = ", ".join(f"l.{name}" for name in _RANK_COLUMNS)
+        walk_sql = (
+            f"SELECT u.* FROM (({walk_sql}) UNION ALL SELECT {named}, false "  # noqa: S608
+            "FROM listings_listing AS l WHERE l.id = ANY(%s::bigint[])) AS u"
+        )
+        walk_params = [*walk_params, also]
+    columns = ", ".join(f"w.{name}" for name in _WINDOW_COLUMNS)
+    rank_sql, rank_params = "0", []
+    if ranked:
+        words_sql, words_params = _compiled(query, base)
+        rank_sql = f"ts_rank_cd(w.search_vector, {words_sql}) + strict_word_similarity(%s, w.title)"
+        rank_params = [*words_params, rank_text]
+    more_sql, more_params = "false", []
+    if depth is not None:
+        more_sql = f"EXISTS ({newest} OFFSET {depth})"
+        more_params = [lexeme]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns}, w.walked, {rank_sql}, {more_sql} "  # noqa: S608
+            f"FROM (SELECT DISTINCT ON (v.published_at, v.id) v.* "
+            f"FROM ({walk_sql}) AS v ORDER BY v.published_at DESC, v.id DESC, v.walked DESC "
+            f"LIMIT {SEARCH_RESULT_LIMIT}) AS w",
+            [*rank_params, *more_params, *walk_params],
+        )
+        rows = cursor.fetchall()
+    width = len(_WINDOW_COLUMNS)
+    matched = sum(1 for row in rows if row[width])
+    more = bool(rows and rows[0][-1])
+    if ranked:
+        rows.sort(key=lambda row: (row[width + 1], row[4], row[0]), reverse=True)
+    else:
+        rows.sort(key=lambda row: (row[4], row[0]), reverse=True)
+    return [row[:width] for row in rows], matched, more
 
 
 def listing_search_ids(*, params: ListingSearchParams) -> list[int]:

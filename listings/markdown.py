@@ -6,6 +6,7 @@ against a short list of tags as a second line of defence. Headings are demoted t
 that a seller's "# Title" cannot compete with the page's own heading.
 """
 
+import re
 import threading
 import xml.etree.ElementTree as etree
 
@@ -74,16 +75,45 @@ def _markdown() -> markdown.Markdown:
     return md.reset()
 
 
+# A line of plain prose: it starts with a letter and holds only letters, digits, spaces and
+# punctuation that neither Markdown nor HTML gives a meaning to (no * _ ` # > [ ] < & | \ ~,
+# no tab, no line break, no space at its end).
+_PLAIN_LINE = re.compile(r"[^\W\d_](?:[^\W_]|[ ,.;:!?'\"()%/+=-])*(?<! )")
+
+
+def _plain_paragraphs(text: str) -> str | None:
+    """What Markdown and nh3 make of a description of plain prose — its paragraphs (lines
+    separated by empty lines) in ``<p>`` elements, the text unchanged — or ``None`` when the
+    description is not only plain prose. Converting it costs ~0.2 ms; this, a few µs."""
+    paragraphs: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        if not line:
+            if paragraphs[-1]:
+                paragraphs.append([])
+        elif _PLAIN_LINE.fullmatch(line):
+            paragraphs[-1].append(line)
+        else:
+            return None
+    return "\n".join(f"<p>{chr(10).join(lines)}</p>" for lines in paragraphs if lines)
+
+
 def render_description(text: str) -> SafeString:
     """Safe HTML for a listing description written in plain text or Markdown."""
     if not text or not text.strip():
         return mark_safe("")
+    plain = _plain_paragraphs(text)
+    if plain is not None:
+        return mark_safe(plain)  # noqa: S308 - letters, digits and harmless punctuation only
+    return mark_safe(_converted(text))  # noqa: S308 - sanitised by nh3
+
+
+def _converted(text: str) -> str:
+    """``text`` through Markdown, then sanitised by nh3."""
     html = _markdown().convert(text)
-    cleaned = nh3.clean(
+    return nh3.clean(
         html,
         tags=set(ALLOWED_TAGS),
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=set(ALLOWED_URL_SCHEMES),
         link_rel=LINK_REL,
     )
-    return mark_safe(cleaned)  # noqa: S308 - sanitised by nh3 just above

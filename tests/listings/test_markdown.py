@@ -1,6 +1,9 @@
 """Descriptions: Markdown structure renders, raw HTML never does."""
 
+import pytest
 from django.utils.safestring import SafeString
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from listings.markdown import render_description
 
@@ -58,3 +61,65 @@ def test_a_table_renders():
 def test_an_empty_description_is_empty():
     assert render_description("") == ""
     assert render_description("   \n") == ""
+
+
+def test_plain_prose_comes_out_as_its_paragraphs_like_markdown_makes_it():
+    from listings.markdown import _converted
+
+    text = (
+        "Farmed squid rings for online shops. Competitive price; private label (OEM) available.\n"
+        "Packed in 25 kg bags, 100% checked: ships from Guangzhou/Ningbo within 28 days!\n"
+        "\n\n"
+        'Café-grade "A" quality, 5+1 = 6 pallets? Visit http://example.com/a or mail: a.b\n'
+    )
+
+    assert (
+        render_description(text)
+        == _converted(text)
+        == (
+            "<p>Farmed squid rings for online shops. Competitive price; private label (OEM) "
+            "available.\nPacked in 25 kg bags, 100% checked: ships from Guangzhou/Ningbo within "
+            '28 days!</p>\n<p>Café-grade "A" quality, 5+1 = 6 pallets? Visit http://example.com/a '
+            "or mail: a.b</p>"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1. First\n2. Second",
+        "Line with two spaces  \nbreaks",
+        "Heading\n=======",
+        "Heading\n-------",
+        "Nuts & bolts",
+        "snake_case and *stars*",
+        "    indented code",
+        "Tab\there",
+        "A line\r\nwith CR",
+        "Non\u00a0breaking",
+        "Pipes | here",
+    ],
+)
+def test_anything_but_plain_prose_goes_through_markdown(text):
+    from listings.markdown import _converted, _plain_paragraphs
+
+    assert _plain_paragraphs(text) is None
+    assert render_description(text) == _converted(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [*"abcXYZáõńß09 ,.;:!?'\"()%/+=-", "\n", "\n\n", "  ", "*", "_", "#", "&", "<"]
+        ),
+        max_size=40,
+    ).map("".join)
+)
+def test_plain_prose_is_what_markdown_and_nh3_make_of_it(text):
+    from listings.markdown import _converted, _plain_paragraphs
+
+    plain = _plain_paragraphs(text)
+    if plain is not None and text.strip():
+        assert plain == _converted(text)

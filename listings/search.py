@@ -22,6 +22,10 @@ How a search stays fast at a million listings:
   by date or price — migration 0006), instead of walking the whole catalogue's index past the
   listings of every other category; a walk newest first merges those indexes in date order,
   so it reads only the newest listings of the whole subtree.
+- A corrected word must be in the title, so a corrected search reads that word's listings
+  newest first from ``TitleWord`` (the title lexemes of published listings with their dates,
+  kept by a trigger; migration 0008) and tests each against the words and facets until it has
+  SEARCH_RESULT_LIMIT: about as many rows as results, where the words are often together.
 """
 
 import functools

@@ -51,6 +51,9 @@ from listings.templatetags.listing_tags import (
     format_unit_price,
     incoterm_name,
 )
+from listings.templatetags.listing_tags import (
+    quantity as quantity_text,
+)
 from marketplace.accounts.models import Company
 from marketplace.core.exceptions import Conflict, InvalidTransition, NotFound
 from marketplace.trade.models import FxRate
@@ -630,6 +633,7 @@ def _detail_context(
     tiers = [
         {
             "tier": tier,
+            "quantity": quantity_text(tier.min_quantity, listing.unit),
             "price": format_unit_price(tier.unit_price, listing.currency),
             "indicative": prices.price(tier.unit_price, listing.currency),
         }

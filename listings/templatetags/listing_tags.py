@@ -88,6 +88,12 @@ def quantity(amount: int | None, unit: str) -> str:
     return f"{amount:,} {label}"
 
 
+@register.filter
+def unit_name(unit: str) -> str:
+    """The unit of sale in lower case, as ``listing.get_unit_display|lower`` gives it."""
+    return _UNIT_SINGULAR.get(unit) or str(unit).lower()
+
+
 # (code, language) -> name: django-countries translates a name again on every access (~50 µs).
 _COUNTRY_NAMES: dict[tuple[str, str | None], str] = {}
 

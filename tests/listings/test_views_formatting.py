@@ -10,6 +10,7 @@ from listings.templatetags.listing_tags import (
     format_unit_price,
     quantity,
     trim_decimal,
+    unit_name,
 )
 
 
@@ -87,3 +88,13 @@ def test_country_names_are_the_names_django_countries_gives():
     with translation.override("de"):
         assert country_name(Country("DE")) == str(Country("DE").name) == "Deutschland"
     assert country_name("DE") == "Germany"
+
+
+def test_unit_names_are_the_units_display_in_lower_case():
+    from listings.enums import UnitOfSale
+    from listings.models import Listing
+
+    for unit in [*UnitOfSale.values, "Crate"]:
+        assert unit_name(unit) == Listing(unit=unit).get_unit_display().lower()
+    assert unit_name("m2") == "square metre"
+    assert unit_name("Crate") == "crate"  # a unit no longer offered: its code

@@ -51,9 +51,7 @@ from listings.templatetags.listing_tags import (
     format_unit_price,
     incoterm_name,
 )
-from listings.templatetags.listing_tags import (
-    quantity as quantity_text,
-)
+from listings.templatetags.listing_tags import quantity as quantity_text
 from marketplace.accounts.models import Company
 from marketplace.core.exceptions import Conflict, InvalidTransition, NotFound
 from marketplace.trade.models import FxRate

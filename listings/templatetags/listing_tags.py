@@ -102,7 +102,7 @@ _COUNTRY_NAMES: dict[tuple[str, str | None], str] = {}
 def country_name(country: Country | str | None) -> str:
     """What ``country.name`` gives for a django-countries ``Country`` (or a code): the name in
     the active language, "" for no or an unknown code; remembered per code and language."""
-    if isinstance(country, Country) and country.custom_countries is not None:
+    if isinstance(country, Country) and getattr(country, "custom_countries", None) is not None:
         return country.name  # a field's own list of countries: not the shared names
     code = str(getattr(country, "code", country) or "")
     key = (code, get_language())

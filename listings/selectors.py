@@ -3,6 +3,7 @@
 import re
 import weakref
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, models
@@ -101,19 +102,22 @@ _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def _fetchone(name: str, sql: str, params: list) -> tuple | None:
     """``sql`` (``%s`` parameters) with ``params``: the first row, from a statement prepared
     once per connection as ``name``."""
-    if not getattr(settings, "LISTINGS_PREPARED_QUERIES", True):
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
     with connection.cursor() as cursor:
-        done = _prepared.setdefault(connection.connection, set())
-        if name not in done:
-            numbered = iter(range(1, len(params) + 1))
-            statement = re.sub("%s", lambda _: f"${next(numbered)}", sql.replace("%%", "%"))
-            cursor.execute(f"PREPARE {name} AS {statement}")
-            done.add(name)
-        cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
+        _execute_prepared(cursor, name, sql, params)
         return cursor.fetchone()
+
+
+def _execute_prepared(cursor: Any, name: str, sql: str, params: list) -> None:
+    if not getattr(settings, "LISTINGS_PREPARED_QUERIES", True):
+        cursor.execute(sql, params)
+        return
+    done = _prepared.setdefault(connection.connection, set())
+    if name not in done:
+        numbered = iter(range(1, len(params) + 1))
+        statement = re.sub("%s", lambda _: f"${next(numbered)}", sql.replace("%%", "%"))
+        cursor.execute(f"PREPARE {name} AS {statement}")
+        done.add(name)
+    cursor.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(params))})", params)
 
 
 # What the public page of a listing changes with: the listing's ``updated_at`` (every edit
@@ -209,6 +213,19 @@ def listing_public_rows(*, ids: list[int]) -> list[dict]:
         cursor.execute(_PUBLIC_ROWS_SQL, [ids, ListingStatus.PUBLISHED.value, ids])
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def listing_public_row(*, listing_id: int) -> dict | None:
+    """``listing_public_rows`` for one listing (``None`` unless published), from a statement
+    prepared once per connection: planning the query costs more than running it for one id."""
+    with connection.cursor() as cursor:
+        ids = [listing_id]
+        params = [ids, ListingStatus.PUBLISHED.value, ids]
+        _execute_prepared(cursor, "listings_public_row_v1", _PUBLIC_ROWS_SQL, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([column[0] for column in cursor.description], row, strict=True))
 
 
 # --- one listing with everything its page shows, in one query -----------------------------

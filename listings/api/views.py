@@ -32,6 +32,7 @@ from listings.selectors import (
     listing_get_for_page,
     listing_get_visible,
     listing_list_for_company,
+    listing_public_row,
     listing_public_rows,
 )
 from marketplace.accounts.api.company import (
@@ -130,11 +131,16 @@ class ListingDetailView(APIView):
         responses=ListingSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
+        company = get_active_company(request)
+        if company is None and -(2**63) <= pk < 2**63:
+            # A published listing read by someone with no company (public, as the search's
+            # results): one plain row, formatted as ListingSerializer would format it.
+            row = listing_public_row(listing_id=pk)
+            if row is not None:
+                return Response(listing_rows_data([row], request=request)[0])
         user = request.user if request.user.is_authenticated else None
         # With its relations, tiers and photos in one query (the page's selector).
-        listing = listing_get_for_page(
-            listing_id=pk, user=user, company=get_active_company(request)
-        )
+        listing = listing_get_for_page(listing_id=pk, user=user, company=company)
         return _listing_response(request, listing)
 
     @extend_schema(

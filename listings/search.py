@@ -681,6 +681,8 @@ class ListingSearchResults(QuerySet):
     """
 
     window: list[tuple] | None = None
+    # The spelling-corrected words whose matches were added (few listings matched the words).
+    corrected_query: str | None = None
 
     def count(self) -> int:
         if self.window is not None and not self.query.is_sliced:
@@ -698,9 +700,10 @@ class ListingSearchResults(QuerySet):
         return super().__getitem__(k)
 
 
-def _results(rows: list[tuple]) -> ListingSearchResults:
+def _results(rows: list[tuple], corrected_query: str | None = None) -> ListingSearchResults:
     results = _in_order([row[0] for row in rows])
     results.window = rows
+    results.corrected_query = corrected_query
     return results
 
 
@@ -709,19 +712,22 @@ def listing_search(*, params: ListingSearchParams) -> QuerySet[Listing]:
 
     Without words, ``relevance`` means newest first. With words and ``relevance``, the newest
     SEARCH_RESULT_LIMIT matches ranked. The result is a queryset over the ids that one query
-    settled (see ``ListingSearchResults``): a page of it loads just that page.
+    settled (see ``ListingSearchResults``): a page of it loads just that page. When few listings
+    match the words and a spelling correction adds some, ``corrected_query`` is the corrected
+    words ("stainless steel" for "stainles steel").
     """
-    return _results(_search_window(params))
+    return _results(*_search_window(params))
 
 
-def _search_window(params: ListingSearchParams) -> list[tuple]:
-    """The window of a search: one row per result, in order (``_WINDOW_COLUMNS``)."""
+def _search_window(params: ListingSearchParams) -> tuple[list[tuple], str | None]:
+    """The window of a search: one row per result, in order (``_WINDOW_COLUMNS``); and the
+    corrected words if a spelling correction added results."""
     category_ids = None if params.category is None else _category_ids(params.category)
     parts = _filtered(params, category_ids)
     ordering = params.ordering if params.ordering in _ORDER_BY else ORDERING_RELEVANCE
     if not params.q:
         order = _WINDOW_ORDER["-created" if ordering == ORDERING_RELEVANCE else ordering]
-        return list(_window(parts, order))
+        return list(_window(parts, order)), None
     plain = is_plain_query(params.q)
     query = _search_query(params.q)
     # A walk reads a category from its own index; over the whole catalogue, only when no
@@ -736,7 +742,7 @@ def _search_window(params: ListingSearchParams) -> list[tuple]:
             corrected = query | SearchQuery(
                 correction.tsquery, search_type="raw", config=SEARCH_CONFIG
             )
-            rows = _corrected_window(
+            found = _corrected_window(
                 params,
                 category_ids,
                 parts,
@@ -746,7 +752,9 @@ def _search_window(params: ListingSearchParams) -> list[tuple]:
                 walk=walk,
                 also=[row[0] for row in rows],
             )
-    return rows
+            if len(found) > len(rows):
+                return found, correction.text
+    return rows, None
 
 
 # A search whose corrected words must be in titles reads the listings with its rarest corrected
@@ -895,7 +903,7 @@ def _title_word_window(
 
 def listing_search_ids(*, params: ListingSearchParams) -> list[int]:
     """The ids of ``listing_search``'s results, in order (at most SEARCH_RESULT_LIMIT)."""
-    return [row[0] for row in _search_window(params)]
+    return [row[0] for row in _search_window(params)[0]]
 
 
 def listing_search_count(queryset: QuerySet[Listing]) -> int:

@@ -449,6 +449,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "results": results,
         "total": page.paginator.count,
         "capped": page.paginator.count >= SEARCH_RESULT_LIMIT,
+        "corrected_query": getattr(results_queryset, "corrected_query", None),
         "categories": _category_facets(facets["categories"], params.category),
         "origin_name": dict(countries).get(params.origin, params.origin) if params.origin else "",
         "price_currency": params.price_currency,

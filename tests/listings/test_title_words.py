@@ -263,3 +263,31 @@ def test_a_corrected_search_ordered_by_price_is_not_a_walk(backpacks, limit_thre
 
     assert not [q for q in captured.captured_queries if "listings_titleword" in q["sql"]]
     assert len(found) == 3
+
+
+# ---------- the search page says what it corrected ----------
+
+
+def test_the_search_page_says_which_corrected_words_it_added_results_for(client, backpacks):
+    response = client.get("/catalogue/", {"q": "backpak"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "6 listings for “backpak”" in html  # five titles with "backpack" and "Hiking pack"
+    assert (
+        '<p class="results-correction">Few listings matched your words, so these include '
+        "results for “<strong>backpack</strong>”.</p>"
+    ) in html
+    assert listing_search(params=ListingSearchParams(q="backpak")).corrected_query == "backpack"
+
+
+def test_no_correction_is_mentioned_when_the_words_match_or_it_adds_nothing(client, backpacks):
+    exact = client.get("/catalogue/", {"q": "backpack"}).content.decode()
+    # "Hiking pack" is the only match of "backpak"; "trekpack" is like no title word.
+    nothing_added = client.get("/catalogue/", {"q": "trekpack"}).content.decode()
+
+    assert "6 listings for “backpack”" in exact
+    assert "results-correction" not in exact
+    assert "No listings match “trekpack”" in nothing_added
+    assert "results-correction" not in nothing_added
+    assert listing_search(params=ListingSearchParams(q="backpack")).corrected_query is None

@@ -903,7 +903,14 @@ def _title_word_window(
 
 def listing_search_ids(*, params: ListingSearchParams) -> list[int]:
     """The ids of ``listing_search``'s results, in order (at most SEARCH_RESULT_LIMIT)."""
-    return [row[0] for row in _search_window(params)[0]]
+    return listing_search_hits(params=params)[0]
+
+
+def listing_search_hits(*, params: ListingSearchParams) -> tuple[list[int], str | None]:
+    """``listing_search_ids`` and the corrected words whose results were added, if a spelling
+    correction added any (``corrected_query`` of ``listing_search``)."""
+    rows, corrected_query = _search_window(params)
+    return [row[0] for row in rows], corrected_query
 
 
 def listing_search_count(queryset: QuerySet[Listing]) -> int:

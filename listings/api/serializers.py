@@ -13,7 +13,12 @@ from rest_framework import serializers
 from listings.enums import ListingStatus, UnitOfSale
 from listings.markdown import render_description
 from listings.models import Category, Listing, ListingImage, PriceTier
-from listings.search import ORDERING_CHOICES, QUERY_MAX_LENGTH, SEARCH_RESULT_LIMIT
+from listings.search import (
+    ORDERING_CHOICES,
+    QUERY_MAX_LENGTH,
+    SEARCH_RESULT_LIMIT,
+    TYPO_FALLBACK_BELOW,
+)
 from listings.services import TierInput
 from marketplace.accounts.enums import VerificationStatus
 from marketplace.trade.currencies import CURRENCY_CHOICES
@@ -418,5 +423,8 @@ SEARCH_COUNT_NOTE = (
     f"A search returns at most {SEARCH_RESULT_LIMIT} listings: `count` is the exact number "
     f"of matches up to {SEARCH_RESULT_LIMIT}, and {SEARCH_RESULT_LIMIT} when more match "
     "(narrow the search with more words or filters). Sorted by relevance, the "
-    f"{SEARCH_RESULT_LIMIT} most recently published matches are ranked."
+    f"{SEARCH_RESULT_LIMIT} most recently published matches are ranked. When fewer than "
+    f"{TYPO_FALLBACK_BELOW} listings match plain words, a word that no published title uses "
+    "is corrected to the most similar one that does, listings with it in the title are "
+    "added, and `corrected_query` gives the corrected words (else it is null)."
 )

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -25,7 +26,7 @@ from listings.api.serializers import (
     listing_rows_data,
 )
 from listings.models import Listing
-from listings.search import listing_search_ids, parse_search_params
+from listings.search import listing_search_hits, parse_search_params
 from listings.selectors import (
     category_tree,
     listing_get_for_company,
@@ -48,7 +49,37 @@ TAGS = ["listings"]
 
 
 class ListingSearchPagination(PageNumberPagination):
-    """Pages over the ids of a search's results (at most SEARCH_RESULT_LIMIT, in order)."""
+    """Pages over the ids of a search's results (at most SEARCH_RESULT_LIMIT, in order), with
+    ``corrected_query``: the corrected words whose results were added when few listings
+    matched the words asked (a typo), else null."""
+
+    corrected_query: str | None = None
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        body = dict(response.data)
+        response.data = {
+            "count": body.pop("count"),
+            "corrected_query": self.corrected_query,
+            **body,
+        }
+        return response
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        envelope = super().get_paginated_response_schema(schema)
+        envelope["properties"] = {
+            "count": envelope["properties"]["count"],
+            "corrected_query": {
+                "type": "string",
+                "nullable": True,
+                "example": "stainless steel",
+                "description": "When few listings matched the words asked and a spelling "
+                "correction added results: the corrected words (for “stainles steel”, "
+                "“stainless steel”); else null.",
+            },
+            **{name: value for name, value in envelope["properties"].items() if name != "count"},
+        }
+        return envelope
 
 
 def _listing_response(
@@ -63,10 +94,18 @@ def _reloaded_for_company(request: Request, listing: Listing) -> Listing:
     return listing_get_for_company(company=get_active_company(request), listing_id=listing.pk)
 
 
+class _ListingSearchSchema(AutoSchema):
+    # The search's envelope has `corrected_query`: a component of its own, not the
+    # PaginatedListingList of the other listing lists.
+    def get_paginated_name(self, serializer_name: str) -> str:
+        return "ListingSearchPage"
+
+
 class ListingListCreateView(APIView):
     """Search the published catalogue (anyone), or list a new product (a selling company)."""
 
     pagination_class = ListingSearchPagination  # also documents the list envelope
+    schema = _ListingSearchSchema()
 
     def get_permissions(self):
         if self.request.method == "POST":
@@ -86,7 +125,8 @@ class ListingListCreateView(APIView):
         # The search settles the ids of its results in order (one query); the page's listings
         # come as plain rows in one more query and become the JSON ListingSerializer would give
         # for them (public reads: no private fields).
-        ids = paginator.paginate_queryset(listing_search_ids(params=params), request, view=self)
+        hits, paginator.corrected_query = listing_search_hits(params=params)
+        ids = paginator.paginate_queryset(hits, request, view=self)
         rows = listing_public_rows(ids=ids or [])
         return paginator.get_paginated_response(listing_rows_data(rows, request=request))
 

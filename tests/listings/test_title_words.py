@@ -291,3 +291,33 @@ def test_no_correction_is_mentioned_when_the_words_match_or_it_adds_nothing(clie
     assert "No listings match “trekpack”" in nothing_added
     assert "results-correction" not in nothing_added
     assert listing_search(params=ListingSearchParams(q="backpack")).corrected_query is None
+
+
+# ---------- the API tells an ERP which corrected words it added results for ----------
+
+
+def test_the_search_api_gives_the_corrected_words_beside_the_count(api_client, backpacks):
+    typo = api_client.get("/api/v1/listings/", {"q": "backpak", "page_size": 2}).json()
+    exact = api_client.get("/api/v1/listings/", {"q": "backpack", "page_size": 2}).json()
+
+    assert list(typo) == ["count", "corrected_query", "next", "previous", "results"]
+    assert (typo["count"], typo["corrected_query"]) == (6, "backpack")
+    assert [row["title"] for row in typo["results"]] == ["Canvas backpack", "Leather backpack"]
+    assert (exact["count"], exact["corrected_query"]) == (6, None)
+
+
+def test_the_schema_documents_the_corrected_words_in_the_search_envelope(api_client):
+    schema = api_client.get("/api/schema/", {"format": "json"}).json()
+
+    envelope = schema["components"]["schemas"]["ListingSearchPage"]
+    others = schema["components"]["schemas"]["PaginatedListingList"]  # /my/listings/
+    assert "corrected_query" not in others["properties"]
+    assert list(envelope["properties"]) == [
+        "count",
+        "corrected_query",
+        "next",
+        "previous",
+        "results",
+    ]
+    assert envelope["properties"]["corrected_query"]["type"] == "string"
+    assert envelope["properties"]["corrected_query"]["nullable"] is True

@@ -16,7 +16,6 @@ company id (the id keeps two sellers with the same initials apart and never chan
 
 import hashlib
 import logging
-from functools import partial
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -27,6 +26,7 @@ from django.utils import timezone
 
 from marketplace.accounts.models import Company
 from marketplace.core.exceptions import DomainError, NotFound
+from marketplace.core.outbox import outbox_record
 from marketplace.core.transitions import transition
 from orders.documents.data import (
     DocumentData,
@@ -218,11 +218,21 @@ def trade_document_regenerate(*, document: TradeDocument) -> TradeDocument:
     return trade_document_generate(order_id=document.order_id, kind=document.kind, force=True)
 
 
-def trade_documents_enqueue(*, order: Order, kinds: tuple[str, ...]) -> None:
-    """Queue the generation of ``kinds`` once the caller's transaction has committed."""
-    from orders.documents.tasks import trade_document_generate_task
+# The outbox topic of "make this document": handled by trade_document_event_task (orders app).
+DOCUMENTS_TOPIC = "documents.generate"
 
+
+def trade_documents_enqueue(*, order: Order, kinds: tuple[str, ...]) -> None:
+    """Have ``kinds`` made once the caller's transaction has committed.
+
+    Through the transactional outbox, recorded in the caller's transaction: the task is sent
+    right after the commit, and when the broker is down then, the beat relay sends it later —
+    a confirmed or shipped order never stays without its documents. One event per order and
+    kind (making a document twice gives the same document).
+    """
     for kind in kinds:
-        transaction.on_commit(
-            partial(trade_document_generate_task.delay, order_id=order.pk, kind=kind)
+        outbox_record(
+            topic=DOCUMENTS_TOPIC,
+            key=f"{order.pk}:{kind}",
+            payload={"order_id": order.pk, "kind": kind},
         )

@@ -3,14 +3,18 @@ shipment, each queued after the commit; and a real worker making all four."""
 
 import time
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
 
+from marketplace.core import outbox
+from marketplace.core.models import OutboxEvent
 from orders import services as order_services
 from orders.documents.enums import DocumentKind, DocumentStatus
 from orders.documents.models import TradeDocument
-from orders.documents.tasks import trade_document_generate_task
+from orders.documents.services import DOCUMENTS_TOPIC
+from orders.documents.tasks import trade_document_event_task
 from orders.enums import OrderStatus
 from tests.documents.conftest import pdf_text
 from tests.documents.factories import SELLER_NAME, document_order
@@ -18,11 +22,13 @@ from tests.factories import MembershipFactory
 
 
 def queued_documents(callbacks) -> list[tuple[int, str]]:
-    return [
-        (cb.keywords["order_id"], cb.keywords["kind"])
-        for cb in callbacks
-        if getattr(cb, "func", None) == trade_document_generate_task.delay
-    ]
+    """The documents asked for in the transaction (outbox events), each to be published by a
+    callback after the commit."""
+    events = OutboxEvent.objects.filter(topic=DOCUMENTS_TOPIC, published_at__isnull=True)
+    queued = [(e.payload["order_id"], e.payload["kind"]) for e in events.order_by("id")]
+    publishing = [cb for cb in callbacks if cb.__qualname__.startswith("outbox_record.")]
+    assert len(publishing) == len(queued)
+    return queued
 
 
 @pytest.mark.django_db
@@ -102,3 +108,48 @@ def test_a_real_worker_makes_the_four_documents_within_seconds(celery_worker):
     for document in ready:
         text = pdf_text(document)
         assert document.number in text and SELLER_NAME in text and order.number in text
+
+
+@pytest.mark.django_db
+def test_with_the_broker_down_at_commit_the_relay_sends_the_document_later(
+    django_capture_on_commit_callbacks,
+):
+    order = document_order(status=OrderStatus.PLACED, confirmed_at=None)
+    seller_user = MembershipFactory(company=order.seller).user
+
+    with (
+        mock.patch(
+            "marketplace.celery.app.send_task", side_effect=ConnectionError("Redis is down")
+        ),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        order_services.order_confirm(
+            order=order, actor=seller_user, freight=Decimal("120.00"), insurance=Decimal("8.50")
+        )
+        assert outbox.outbox_relay() == 0
+
+    event = OutboxEvent.objects.get(topic=DOCUMENTS_TOPIC)
+    assert (event.key, event.published_at, event.attempts) == (
+        f"{order.pk}:{DocumentKind.PROFORMA_INVOICE}",
+        None,
+        2,  # the fast path after the commit, then the relay
+    )
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED  # the confirmation stands
+    with mock.patch("marketplace.celery.app.send_task") as send_task:
+        assert outbox.outbox_relay() == 1
+    send_task.assert_called_once_with(
+        "orders.documents.tasks.trade_document_event_task",
+        kwargs={"event_id": event.pk},
+        queue="documents",
+    )
+
+    document_id = trade_document_event_task.apply(kwargs={"event_id": event.pk}).get()
+
+    document = TradeDocument.objects.get()
+    assert (document.pk, document.kind, document.status) == (
+        document_id,
+        DocumentKind.PROFORMA_INVOICE,
+        DocumentStatus.READY,
+    )
+    assert order.number in pdf_text(document)

@@ -126,8 +126,9 @@ def test_a_redelivered_task_makes_no_second_document():
     assert TradeDocument.objects.filter(order=order, kind=CI).count() == 1
 
 
-def test_the_task_runs_on_the_documents_queue_with_late_acks():
-    task = tasks.trade_document_generate_task
+@pytest.mark.parametrize("name", ["trade_document_generate_task", "trade_document_event_task"])
+def test_the_task_runs_on_the_documents_queue_with_late_acks(name):
+    task = getattr(tasks, name)
     assert task.queue == "documents"
     assert task.acks_late is True
     assert task.reject_on_worker_lost is True

@@ -84,17 +84,7 @@ def refund_task(self: Task, *, event_id: int) -> str:
 @shared_task(bind=True, max_retries=None, queue="payments")
 def order_cancelled_refund_task(self: Task, *, event_id: int) -> str:
     """``order.cancelled`` (outbox, a paid order): refund the buyer in full."""
-    order_id = _payload(event_id)["order_id"]
-
-    def work() -> str:
-        refund = refunds.refund_for_cancelled_order(order_id=order_id)
-        return refund.status if refund is not None else "nothing held"
-
-    return _with_retries(
-        self,
-        work,
-        lambda reason: refunds.refund_for_cancelled_order_give_up(order_id=order_id, reason=reason),
-    )
+    return _refund_cancelled(self, _payload(event_id)["order_id"])
 
 
 @shared_task(bind=True, max_retries=None, queue="payments")
@@ -106,13 +96,18 @@ def settlement_order_task(self: Task, *, order_id: int) -> str:
 @shared_task(bind=True, max_retries=None, queue="payments")
 def order_refund_task(self: Task, *, order_id: int) -> str:
     """Refund one cancelled paid order (the safety net's way in)."""
+    return _refund_cancelled(self, order_id)
+
+
+def _refund_cancelled(task: Task, order_id: int) -> str:
+    """Refund a cancelled paid order in full, with the retries of every money task."""
 
     def work() -> str:
         refund = refunds.refund_for_cancelled_order(order_id=order_id)
         return refund.status if refund is not None else "nothing held"
 
     return _with_retries(
-        self,
+        task,
         work,
         lambda reason: refunds.refund_for_cancelled_order_give_up(order_id=order_id, reason=reason),
     )

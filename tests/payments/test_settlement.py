@@ -333,30 +333,20 @@ def test_the_sandbox_balance_of_a_connected_account_is_its_transfers_less_revers
 
     account = stripe_account_ready(seller)
     gateway = SandboxGateway()
-    kept = gateway.transfer_create(
-        amount_minor=105000,
-        currency="USD",
-        destination=account.stripe_account_id,
-        transfer_group="ORD-SBX-1",
-        idempotency_key="transfer:ORD-SBX-1",
-        metadata={},
-    )
-    reversed_one = gateway.transfer_create(
-        amount_minor=2000,
-        currency="USD",
-        destination=account.stripe_account_id,
-        transfer_group="ORD-SBX-2",
-        idempotency_key="transfer:ORD-SBX-2",
-        metadata={},
-    )
-    gateway.transfer_create(
-        amount_minor=500,
-        currency="JPY",
-        destination=account.stripe_account_id,
-        transfer_group="ORD-SBX-3",
-        idempotency_key="transfer:ORD-SBX-3",
-        metadata={},
-    )
+
+    def transfer(group: str, amount_minor: int, currency: str):
+        return gateway.transfer_create(
+            amount_minor=amount_minor,
+            currency=currency,
+            destination=account.stripe_account_id,
+            transfer_group=group,
+            idempotency_key=f"transfer:{group}",
+            metadata={},
+        )
+
+    kept = transfer("ORD-SBX-1", 105000, "USD")
+    reversed_one = transfer("ORD-SBX-2", 2000, "USD")
+    transfer("ORD-SBX-3", 500, "JPY")
     gateway.transfer_reverse(reversed_one.id)
 
     assert kept.amount_minor == 105000

@@ -124,12 +124,10 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
-# Where the HS 2022 table is read from by default (the shared data folder beside the repo).
+# The HS 2022 table shipped in the repository (ODC-PDDL-1.0; see its SOURCE.md).
 HS_CODES_CSV = env(
     "HS_CODES_CSV",
-    default=str(
-        BASE_DIR.parent / "shared" / "data" / "harmonized-system" / "harmonized-system.csv"
-    ),
+    default=str(BASE_DIR / "marketplace" / "trade" / "data" / "hs2022" / "harmonized-system.csv"),
 )
 
 EMAIL_BACKEND = env("DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

@@ -1,7 +1,11 @@
 import csv
+import json
+from collections import Counter
 from io import StringIO
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
@@ -378,3 +382,15 @@ def test_import_writes_in_bulk(django_assert_max_num_queries):
     with django_assert_max_num_queries(12):
         result = hs_codes_import(path=HS_CSV)
     assert result.created == 6936
+
+
+def test_the_hs_table_ships_inside_the_repository_with_its_source_and_licence():
+    csv_path = Path(settings.HS_CODES_CSV).resolve()
+    assert csv_path.is_relative_to(Path(settings.BASE_DIR).resolve())
+    folder = csv_path.parent
+    assert (folder / "SOURCE.md").read_text(encoding="utf-8").count("ODC-PDDL-1.0") == 1
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8-sig"))
+    assert [licence["name"] for licence in package["licenses"]] == ["ODC-PDDL-1.0"]
+    with csv_path.open(encoding="utf-8", newline="") as rows:
+        levels = Counter(row["level"] for row in csv.DictReader(rows))
+    assert levels["6"] == 5612

@@ -392,7 +392,5 @@ def test_the_hs_table_ships_inside_the_repository_with_its_source_and_licence():
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8-sig"))
     assert [licence["name"] for licence in package["licenses"]] == ["ODC-PDDL-1.0"]
     with csv_path.open(encoding="utf-8", newline="") as rows:
-        levels = Counter(
-            row["level"] for row in csv.DictReader(rows) if row["section"] != "TOTAL"
-        )
+        levels = Counter(row["level"] for row in csv.DictReader(rows) if row["section"] != "TOTAL")
     assert levels == {"2": 96, "4": 1228, "6": 5612}

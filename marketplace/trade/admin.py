@@ -54,6 +54,7 @@ class SampleMarkedAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["css/admin.css"]}  # the warning's colour: the CSP allows no inline style
+
     actions = ["mark_checked"]
 
     @admin.display(description="Checked?", ordering="is_sample")

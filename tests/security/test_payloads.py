@@ -28,7 +28,6 @@ from listings.models import ListingImage
 from marketplace.accounts import services as account_services
 from marketplace.accounts.enums import DocumentKind as CompanyDocumentKind
 from marketplace.accounts.enums import VerificationStatus
-from marketplace.accounts.middleware import ACTIVE_COMPANY_SESSION_KEY
 from marketplace.accounts.models import Company, CompanyDocument
 from orders import services as order_services
 from orders.documents import services as document_services
@@ -39,6 +38,7 @@ from payments.models import ConnectedAccount
 from tests.factories import CompanyFactory, MembershipFactory, UserFactory
 from tests.listings.factories import ListingFactory, image_bytes
 from tests.orders.factories import ship_to
+from tests.security.sessions import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -117,15 +117,6 @@ def assert_html_safe(html: str, *, shows: list[str] = (), shows_short: list[str]
     missing = [tag for tag in shows if escape(P(tag)) not in html]
     missing += [tag for tag in shows_short if escape(S(tag)) not in html]
     assert missing == []
-
-
-def signed_in(user, company) -> Client:
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[ACTIVE_COMPANY_SESSION_KEY] = company.pk
-    session.save()
-    return client
 
 
 def page(client: Client, url: str, **params) -> str:

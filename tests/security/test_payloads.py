@@ -32,7 +32,7 @@ from marketplace.accounts.models import Company, CompanyDocument
 from orders import services as order_services
 from orders.documents import services as document_services
 from orders.documents.enums import DocumentKind
-from orders.models import Order, OrderEvent
+from orders.models import Dispute, Order, OrderEvent
 from payments.enums import PayoutMethod
 from payments.models import ConnectedAccount
 from tests.factories import CompanyFactory, MembershipFactory, UserFactory
@@ -265,9 +265,13 @@ def test_order_pages_escape_the_other_partys_text(world):
         url = reverse("orders:detail", args=[order.pk])
         assert_html_safe(page(seller, url), shows=[*order_texts, "buyer-trading"])
         assert_html_safe(page(buyer, url), shows=[*order_texts, "seller-trading"])
+    # What an admin writes when resolving the dispute, shown to both parties.
+    Dispute.objects.filter(order=world["disputed"]).update(resolution_note=P("resolution"))
     disputed = reverse("orders:detail", args=[world["disputed"].pk])
     for client in (seller, buyer):
-        assert_html_safe(page(client, disputed), shows=["carrier", "tracking", "dispute"])
+        assert_html_safe(
+            page(client, disputed), shows=["carrier", "tracking", "dispute", "resolution"]
+        )
     cancelled = reverse("orders:detail", args=[world["cancelled"].pk])
     assert_html_safe(page(seller, cancelled), shows=["cancel"])
     assert_html_safe(page(seller, reverse("orders:list")), shows=["buyer-trading", "named-place"])
@@ -353,7 +357,7 @@ def test_verification_page_escapes_the_rejection_reason_and_file_names(world):
 
     html = page(client, reverse("accounts:company_verification"))
 
-    assert_html_safe(html, shows=["company-reject"])
+    assert_html_safe(html, shows=["company-reject", "filename", "applicant-trading"])
 
 
 def test_listing_messages_escape_the_title(world):
@@ -420,7 +424,8 @@ def test_admin_money_pages_escape_bank_details_and_disputes(world):
 
 def test_emails_carry_the_text_as_plain_text(world):
     mail.outbox.clear()
-    for event in OrderEvent.objects.filter(order=world["disputed"]).order_by("pk"):
+    orders = [world["disputed"], world["cancelled"]]
+    for event in OrderEvent.objects.filter(order__in=orders).order_by("pk"):
         order_services.order_event_notify(event_id=event.pk)
     for event in world["rejected"].events.order_by("pk"):
         listing_services.listing_moderation_notify(event_id=event.pk)
@@ -428,7 +433,7 @@ def test_emails_carry_the_text_as_plain_text(world):
         account_services.company_verification_result_notify(event_id=event.pk)
 
     assert mail.outbox
-    bodies = "\n".join(message.body for message in mail.outbox)
+    texts = "\n".join(f"{message.subject}\n{message.body}" for message in mail.outbox)
     for message in mail.outbox:
         # Plain text only: nothing for a mail client to render as HTML.
         assert message.alternatives == []
@@ -436,8 +441,19 @@ def test_emails_carry_the_text_as_plain_text(world):
         assert "&lt;" not in message.body
         assert "&lt;" not in message.subject
         assert "\n" not in message.subject
-    for tag in ("listing-reject", "company-reject", "title", "rejected-title"):
-        assert P(tag) in bodies
+    shown = [
+        "listing-reject",
+        "company-reject",
+        "rejected-title",
+        "seller-trading",
+        "buyer-trading",
+        "applicant-trading",
+        "carrier",
+        "tracking",
+        "dispute",
+        "cancel",
+    ]
+    assert [tag for tag in shown if P(tag) not in texts] == []
 
 
 def _pdf_text(document) -> str:
@@ -485,3 +501,35 @@ def test_listing_rejection_admin_page_escapes_the_title(world):
     html = page(staff, reverse("admin:listings_pendinglisting_changelist"))
 
     assert_html_safe(html, shows=["pending-title"])
+
+
+def test_every_admin_change_list_and_change_form_escapes_what_it_shows(world):
+    """Every model in the admin: its change list, and the change form of each of its rows."""
+    from django.contrib import admin
+
+    staff = Client()
+    staff.force_login(world["staff"])
+    visited = 0
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        changelist = staff.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+        assert changelist.status_code == 200, opts.label
+        assert_html_safe(changelist.content.decode())
+        for pk in model_admin.get_queryset(_request_of(world["staff"])).values_list(
+            "pk", flat=True
+        )[:5]:
+            change = staff.get(
+                reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[pk])
+            )
+            assert change.status_code == 200, (opts.label, pk)
+            assert_html_safe(change.content.decode())
+            visited += 1
+    assert visited >= 20
+
+
+def _request_of(user):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = user
+    return request

@@ -533,3 +533,22 @@ def _request_of(user):
     request = RequestFactory().get("/admin/")
     request.user = user
     return request
+
+
+def test_admin_action_messages_escape_the_listing_title(world):
+    staff = Client()
+    staff.force_login(world["staff"])
+    listing = world["listing"]  # published: approving it again is refused, quoting its title
+
+    response = staff.post(
+        reverse("admin:listings_listing_changelist"),
+        {"action": "approve_selected", "_selected_action": [listing.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f"“{escape(P('title'))}”: not approved, because it is published;" in html
+    assert_html_safe(html, shows=["title"])
+    listing.refresh_from_db()
+    assert listing.status == ListingStatus.PUBLISHED

@@ -186,11 +186,17 @@ def test_main_journeys_raise_no_csp_violation_and_run_no_payload(
         "/admin/accounts/company/",
         f"/admin/accounts/company/{seller.pk}/change/",
         "/admin/trade/dutyrate/",
+        "/admin/trade/fxrate/add/",  # the date widget (calendar and "Today" shortcuts)
+        "/admin/accounts/user/add/",
         "/admin/payments/payment/",
         "/admin/ledger/ledgeraccount/",
     ):
         settle(admin_page, url)
         expect(admin_page.locator("#content")).to_be_visible()
+    # The admin's calendar, built by its scripts.
+    settle(admin_page, "/admin/trade/fxrate/add/")
+    admin_page.locator("#calendarlink0").click()
+    expect(admin_page.locator("#calendarbox0")).to_be_visible()
     # The API docs: Swagger UI renders the schema.
     settle(admin_page, "/api/docs/")
     expect(admin_page.get_by_text("Open Trade Marketplace API").first).to_be_visible()

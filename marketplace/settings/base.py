@@ -318,6 +318,9 @@ SETTLEMENT_MAX_RETRIES = env.int("SETTLEMENT_MAX_RETRIES", default=6)
 # from js.stripe.com); with a secret key, the "Connect with Stripe" form may redirect to
 # Stripe's onboarding (Chrome applies form-action to a form's redirects).
 _STRIPE_JS = ["https://js.stripe.com", "https://*.js.stripe.com"] if STRIPE_PUBLISHABLE_KEY else []
+_STRIPE_FRAMES = [*_STRIPE_JS, "https://hooks.stripe.com"] if STRIPE_PUBLISHABLE_KEY else []
+_STRIPE_API = ["https://api.stripe.com"] if STRIPE_PUBLISHABLE_KEY else []
+_STRIPE_ONBOARDING = ["https://connect.stripe.com"] if STRIPE_SECRET_KEY else []
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -325,14 +328,12 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'"],
         "font-src": ["'self'"],
-        "connect-src": ["'self'", *(["https://api.stripe.com"] if STRIPE_PUBLISHABLE_KEY else [])],
-        "frame-src": [*_STRIPE_JS, "https://hooks.stripe.com"]
-        if STRIPE_PUBLISHABLE_KEY
-        else ["'none'"],
+        "connect-src": ["'self'", *_STRIPE_API],
+        "frame-src": _STRIPE_FRAMES or ["'none'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'", *(["https://connect.stripe.com"] if STRIPE_SECRET_KEY else [])],
+        "form-action": ["'self'", *_STRIPE_ONBOARDING],
         "report-uri": env.list("CSP_REPORT_URI", default=[]) or None,
     },
 }

@@ -91,13 +91,16 @@ class ListingImageInline(ReadOnlyInline):
     fields = ("preview", "alt_text", "width", "height", "content_type", "size_bytes", "position")
     readonly_fields = fields
 
+    class Media:
+        css = {"all": ["css/admin.css"]}  # the preview's size: the CSP allows no inline style
+
     @admin.display(description="Preview")
     def preview(self, image: ListingImage) -> str:
         file = image.card or image.original
         if not file:
             return "—"
         return format_html(
-            '<a href="{}"><img src="{}" alt="{}" style="max-width:160px;max-height:120px"></a>',
+            '<a href="{}"><img src="{}" alt="{}" class="admin-image-preview"></a>',
             (image.detail or image.original).url,
             file.url,
             image.alt_text,

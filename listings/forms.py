@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.forms.utils import ErrorDict
+from django.utils.safestring import mark_safe
 from django_countries import countries
 
 from listings.enums import UnitOfSale
@@ -109,9 +110,12 @@ class ListingForm(forms.Form):
         label="HS code",
         max_length=12,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        help_text="The 6-digit HS 2022 subheading, e.g. 731815. Look codes up with "
-        '<a href="/api/v1/hs-codes/?q=bolts" target="_blank" rel="noopener">'
-        "the HS code search</a> (/api/v1/hs-codes/?q=<i>word</i>).",
+        # Constant markup, marked safe here: the field template escapes every help text.
+        help_text=mark_safe(
+            "The 6-digit HS 2022 subheading, e.g. 731815. Look codes up with "
+            '<a href="/api/v1/hs-codes/?q=bolts" target="_blank" rel="noopener">'
+            "the HS code search</a> (/api/v1/hs-codes/?q=<i>word</i>)."
+        ),
     )
     origin_country = forms.ChoiceField(
         label="Country of origin",

@@ -403,7 +403,9 @@ class ConfirmForm(forms.Form):
         freight.label = f"Freight ({order.currency})"
         insurance.label = f"Insurance ({order.currency})"
         freight.required = self.needs_freight
-        freight.help_text = f"Under {rule.code} you pay the main carriage to {order.named_place}."
+        # Only constant text here: the named place is the buyer's free text (shown, escaped,
+        # in the order's terms beside this form).
+        freight.help_text = f"Under {rule.code} you pay the main carriage to the named place."
         insurance.required = self.needs_insurance
         insurance.help_text = f"Under {rule.code} you insure the goods (110 % of the CIF value)."
         freight.error_messages["required"] = f"Under {rule.code} enter the freight."

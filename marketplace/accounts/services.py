@@ -453,7 +453,7 @@ def company_verification_result_notify(*, event_id: int) -> bool:
                 "platform_name": settings.PLATFORM_NAME,
                 "site_url": settings.SITE_URL.rstrip("/"),
             }
-            subject = render_to_string(f"{template}_subject.txt", context).strip()
+            subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
             body = render_to_string(f"{template}.txt", context)
             send_mail(subject, body, None, recipients)
         event.notified_at = timezone.now()

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "csp",
     "marketplace.core",
     "marketplace.trade",
     "marketplace.accounts",
@@ -55,6 +56,8 @@ MIDDLEWARE = [
     "marketplace.accounts.middleware.ActiveCompanyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "marketplace.core.middleware.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -308,6 +311,52 @@ STRIPE_CONNECT_COUNTRIES = env.list(
 # Settlement: how often a failing transfer is retried (with exponential backoff) before the
 # settlement is marked failed for an admin.
 SETTLEMENT_MAX_RETRIES = env.int("SETTLEMENT_MAX_RETRIES", default=6)
+
+# Content Security Policy (django-csp): scripts, styles, images, fonts and requests only from
+# this site; no inline script or style, no plugins, no framing, forms post only here. With a
+# Stripe publishable key the pay page may load Stripe.js and its frames (Stripe requires them
+# from js.stripe.com); with a secret key, the "Connect with Stripe" form may redirect to
+# Stripe's onboarding (Chrome applies form-action to a form's redirects).
+_STRIPE_JS = ["https://js.stripe.com", "https://*.js.stripe.com"] if STRIPE_PUBLISHABLE_KEY else []
+_STRIPE_FRAMES = [*_STRIPE_JS, "https://hooks.stripe.com"] if STRIPE_PUBLISHABLE_KEY else []
+_STRIPE_API = ["https://api.stripe.com"] if STRIPE_PUBLISHABLE_KEY else []
+_STRIPE_ONBOARDING = ["https://connect.stripe.com"] if STRIPE_SECRET_KEY else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *_STRIPE_JS],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", *_STRIPE_API],
+        "frame-src": _STRIPE_FRAMES or ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *_STRIPE_ONBOARDING],
+        "report-uri": env.list("CSP_REPORT_URI", default=[]) or None,
+    },
+}
+# Permissions-Policy (marketplace.core.middleware): browser features no page uses are off for
+# the site and every frame in it; the Payment Request API only for Stripe's Payment Element.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": [],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": ["self", '"https://js.stripe.com"'] if STRIPE_PUBLISHABLE_KEY else [],
+    "publickey-credentials-get": [],
+    "screen-wake-lock": [],
+    "usb": [],
+    "xr-spatial-tracking": [],
+}
 
 # Mounts the bare views that bench/detail compares against (never in production).
 BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)

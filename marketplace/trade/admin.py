@@ -51,12 +51,16 @@ SAMPLE_WARNING = "Sample rate — check before use"
 
 class SampleMarkedAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at", "updated_at"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}  # the warning's colour: the CSP allows no inline style
+
     actions = ["mark_checked"]
 
     @admin.display(description="Checked?", ordering="is_sample")
     def sample_marker(self, obj) -> str:
         if obj.is_sample:
-            return format_html('<strong style="color:#a15c00">⚠ {}</strong>', SAMPLE_WARNING)
+            return format_html('<strong class="admin-sample-warning">⚠ {}</strong>', SAMPLE_WARNING)
         return "Checked"
 
     @admin.action(description="Mark the selected rows as checked (no longer samples)")

@@ -1,0 +1,1 @@
+from tests.orders.conftest import fx_rates  # noqa: F401  (the sample FX and duty rates)

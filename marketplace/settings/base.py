@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -33,6 +34,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "django_ratelimit",
     "marketplace.core",
     "marketplace.trade",
     "marketplace.accounts",
@@ -55,6 +58,8 @@ MIDDLEWARE = [
     "marketplace.accounts.middleware.ActiveCompanyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -94,7 +99,11 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in while its email and client address are locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -140,6 +149,29 @@ EMAIL_USE_TLS = EMAIL_URL.get("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Open Trade Marketplace <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Abuse limits. The client address every limit keys on (marketplace/core/client_address.py):
+# X-Forwarded-For is believed only from this many reverse proxies in front of the app (0: the
+# header is ignored and the client is the connection's peer).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# django-axes: after AXES_FAILURE_LIMIT failed sign-ins for one email from one client address
+# (HTML, admin and API sign-in alike) that pair is locked out for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A try during the lockout does not prolong it: the Retry-After we answer stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 403
+# Both sign-in forms and the API pass the email as authenticate(username=...).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "marketplace.accounts.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "marketplace.core.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "marketplace.accounts.lockout.lockout_response"
+# django-ratelimit: sign-up per client address, password reset per address and per email.
+RATELIMIT_IP_META_KEY = "marketplace.core.client_address.client_address"
+SIGNUP_RATE = env("SIGNUP_RATE", default="10/h")
+PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")
+
 # Django REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -156,6 +188,7 @@ REST_FRAMEWORK = {
         "document_verify": env("THROTTLE_DOCUMENT_VERIFY", default="30/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from marketplace.accounts import views
-from marketplace.accounts.forms import EmailAuthenticationForm, QueuedPasswordResetForm
+from marketplace.accounts.forms import EmailAuthenticationForm
 
 app_name = "accounts"
 
@@ -18,10 +18,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=QueuedPasswordResetForm,
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
+        views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

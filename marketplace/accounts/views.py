@@ -1,20 +1,29 @@
 """Browser views: parse the request, call a service or selector, render or redirect."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.accounts import selectors, services
 from marketplace.accounts.enums import MANAGING_ROLES, VerificationStatus
-from marketplace.accounts.forms import CompanyProfileForm, SignUpForm, VerificationSubmitForm
+from marketplace.accounts.forms import (
+    CompanyProfileForm,
+    QueuedPasswordResetForm,
+    SignUpForm,
+    VerificationSubmitForm,
+)
 from marketplace.accounts.middleware import ACTIVE_COMPANY_SESSION_KEY
 from marketplace.accounts.models import Company, Membership
 from marketplace.core.exceptions import DomainError, InvalidTransition
+from marketplace.core.rate_limits import RateLimit, rate_limited_response, rate_limits_retry_after
 
 
 def _active_membership(request: HttpRequest) -> Membership:
@@ -32,6 +41,14 @@ def _active_membership(request: HttpRequest) -> Membership:
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        retry_after = rate_limits_retry_after(
+            request, RateLimit(group="accounts.signup", rate=settings.SIGNUP_RATE, key="ip")
+        )
+        if retry_after is not None:
+            return rate_limited_response(
+                request, retry_after=retry_after, action="create an account"
+            )
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -54,6 +71,33 @@ def signup(request: HttpRequest) -> HttpResponse:
             )
             return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def _password_reset_email_key(group: str, request: HttpRequest) -> str:
+    return request.POST.get("email", "").strip().lower()
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, limited per client address and per email asked for."""
+
+    form_class = QueuedPasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        retry_after = rate_limits_retry_after(
+            request,
+            RateLimit(group="accounts.password_reset", rate=settings.PASSWORD_RESET_RATE, key="ip"),
+            RateLimit(
+                group="accounts.password_reset.email",
+                rate=settings.PASSWORD_RESET_RATE,
+                key=_password_reset_email_key,
+            ),
+        )
+        if retry_after is not None:
+            return rate_limited_response(
+                request, retry_after=retry_after, action="reset a password"
+            )
+        return super().post(request, *args, **kwargs)
 
 
 @login_required

@@ -38,6 +38,7 @@ from django_countries import countries
 from listings.enums import ListingStatus
 from listings.models import Listing
 from marketplace.accounts.models import Company, Membership, User
+from marketplace.accounts.selectors import user_email_confirmed_require
 from marketplace.core.exceptions import Conflict, DomainError, InvalidTransition
 from marketplace.core.outbox import outbox_record
 from marketplace.core.transitions import lock, lock_many, transition
@@ -581,6 +582,7 @@ def order_place(
 ) -> Order:
     """Place one order with one seller, reserving its stock; all checks before any write."""
     _require_buyer_member(actor=actor, buyer=buyer)
+    user_email_confirmed_require(user=actor)
     with transaction.atomic(durable=True):
         errors = _Errors()
         listings = _lock_listings(line.listing_id for line in lines)
@@ -678,6 +680,7 @@ def cart_checkout(
     ``terms`` maps each seller's id to its (Incoterm, named place).
     """
     _require_buyer_member(actor=actor, buyer=buyer)
+    user_email_confirmed_require(user=actor)
     with transaction.atomic(durable=True):
         errors = _Errors()
         cart = Cart.objects.select_for_update().filter(buyer=buyer).first()

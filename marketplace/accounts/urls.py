@@ -38,6 +38,12 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("email/confirm/<str:token>/", views.email_confirm, name="email_confirm"),
+    path(
+        "email/confirm-again/",
+        views.email_confirmation_resend,
+        name="email_confirmation_resend",
+    ),
     path("company/", views.company_profile, name="company_profile"),
     path("company/switch/", views.company_switch, name="company_switch"),
     path("company/verification/", views.company_verification, name="company_verification"),

@@ -69,8 +69,57 @@ def signup(request: HttpRequest) -> HttpResponse:
                 f"Welcome, {membership.user.get_short_name()}! "
                 f"{membership.company.display_name} is registered.",
             )
+            messages.info(
+                request,
+                f"We sent a confirmation link to {membership.user.email}: open it before you "
+                "order or list products.",
+            )
             return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed at sign-up: a page with a button (so that a mail scanner fetching the
+    link confirms nothing), whose POST confirms the address."""
+    if request.method == "GET":
+        return render(request, "accounts/email_confirm.html", {"error": None})
+    try:
+        user = services.user_email_confirm(token=token)
+    except DomainError as exc:
+        return render(request, "accounts/email_confirm.html", {"error": exc.message}, status=400)
+    messages.success(request, f"Thank you: {user.email} is confirmed.")
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def email_confirmation_resend(request: HttpRequest) -> HttpResponse:
+    retry_after = rate_limits_retry_after(
+        request,
+        RateLimit(
+            group="accounts.email_confirmation_resend",
+            rate=settings.EMAIL_CONFIRMATION_RESEND_RATE,
+            key="user",
+        ),
+    )
+    if retry_after is not None:
+        return rate_limited_response(
+            request, retry_after=retry_after, action="send a confirmation link"
+        )
+    if services.user_email_confirmation_resend(user=request.user):  # type: ignore[arg-type]
+        messages.success(
+            request,
+            f"We sent a new confirmation link to {request.user.email}.",  # type: ignore[union-attr]
+        )
+    else:
+        messages.info(request, "Your email address is already confirmed.")
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect("home")
 
 
 def _password_reset_email_key(group: str, request: HttpRequest) -> str:

@@ -171,6 +171,10 @@ AXES_LOCKOUT_CALLABLE = "marketplace.accounts.lockout.lockout_response"
 RATELIMIT_IP_META_KEY = "marketplace.core.client_address.client_address"
 SIGNUP_RATE = env("SIGNUP_RATE", default="10/h")
 PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")
+# A new account confirms its email before it may order, list or message: how long the mailed
+# link stays valid, and how often a user may ask for a new one.
+EMAIL_CONFIRMATION_HOURS = env.int("EMAIL_CONFIRMATION_HOURS", default=72)
+EMAIL_CONFIRMATION_RESEND_RATE = env("EMAIL_CONFIRMATION_RESEND_RATE", default="5/h")
 
 # Django REST framework
 REST_FRAMEWORK = {

@@ -271,6 +271,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # and how long a buyer has to inspect delivered goods before the order completes by itself.
 PLATFORM_FEE_BPS = env.int("PLATFORM_FEE_BPS", default=300)
 ORDER_PAYMENT_WINDOW_DAYS = env.int("ORDER_PAYMENT_WINDOW_DAYS", default=7)
+# At most this many unpaid orders (placed or confirmed) per buying company, so that no buyer
+# can lock up sellers' stock with orders it does not pay.
+MAX_UNPAID_ORDERS_PER_BUYER = env.int("MAX_UNPAID_ORDERS_PER_BUYER", default=50)
 INSPECTION_WINDOW_DAYS = env.int("INSPECTION_WINDOW_DAYS", default=14)
 
 # Where FX rates are refreshed from: a CSV file (path or http(s) URL) in the import format.

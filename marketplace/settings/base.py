@@ -169,6 +169,9 @@ AXES_CLIENT_IP_CALLABLE = "marketplace.core.client_address.client_address"
 AXES_LOCKOUT_CALLABLE = "marketplace.accounts.lockout.lockout_response"
 # django-ratelimit: sign-up per client address, password reset per address and per email.
 RATELIMIT_IP_META_KEY = "marketplace.core.client_address.client_address"
+# django-ratelimit lists only memcached as "supported"; Django's RedisCache is shared and its
+# add (SET NX) and incr (INCRBY) are atomic, which is what the counters need.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 SIGNUP_RATE = env("SIGNUP_RATE", default="10/h")
 PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")
 # A new account confirms its email before it may order, list or message: how long the mailed

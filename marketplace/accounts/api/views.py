@@ -38,6 +38,11 @@ class AuthTokenView(APIView):
             200: TokenResponseSerializer,
             400: OpenApiResponse(description="Missing or malformed fields, by field."),
             401: ErrorDetailSerializer,
+            403: OpenApiResponse(
+                ErrorDetailSerializer,
+                description="Locked out after too many failed sign-ins for this email from "
+                "this address (django-axes); see Retry-After.",
+            ),
             429: ErrorDetailSerializer,
         },
     )

@@ -18,7 +18,7 @@ from marketplace.core.client_address import client_address
 
 LOCKED_OUT_MESSAGE = (
     "Too many failed sign-in attempts for this account from your address. "
-    "Try again in {wait}, or reset your password."
+    "Try again in {wait}, or reset your password: a new password lifts the lock."
 )
 
 

@@ -559,6 +559,14 @@ def user_email_confirm(*, token: str) -> User:
         return user
 
 
+def user_sign_in_lockouts_clear(*, user: User) -> int:
+    """Forget the failed sign-ins counted against the user's email (every client address), so
+    that a lockout ends; the number of records removed."""
+    from axes.utils import reset
+
+    return reset(username=user.email)
+
+
 def user_token_get(*, user: User) -> str:
     """The user's API token, created on first use (one token per user)."""
     token, _created = Token.objects.get_or_create(user=user)

@@ -39,6 +39,16 @@ def _active_membership(request: HttpRequest) -> Membership:
     return membership
 
 
+def _redirect_to_next(request: HttpRequest) -> HttpResponse:
+    """Back to the posted ``next`` page if it is on this site, else home."""
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect("home")
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -114,12 +124,7 @@ def email_confirmation_resend(request: HttpRequest) -> HttpResponse:
         )
     else:
         messages.info(request, "Your email address is already confirmed.")
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(next_url)
-    return redirect("home")
+    return _redirect_to_next(request)
 
 
 def _password_reset_email_key(group: str, request: HttpRequest) -> str:
@@ -147,6 +152,18 @@ class PasswordResetView(auth_views.PasswordResetView):
                 request, retry_after=retry_after, action="reset a password"
             )
         return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new-password step; a new password also lifts the sign-in lockouts of the
+    account (the attempts were guesses at the old one)."""
+
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.user_sign_in_lockouts_clear(user=form.user)
+        return response
 
 
 @login_required
@@ -200,12 +217,7 @@ def company_switch(request: HttpRequest) -> HttpResponse:
         raise Http404("No such company among yours.")
     request.session[ACTIVE_COMPANY_SESSION_KEY] = company.pk
     messages.success(request, f"You are now acting for {company.display_name}.")
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(next_url)
-    return redirect("home")
+    return _redirect_to_next(request)
 
 
 @login_required

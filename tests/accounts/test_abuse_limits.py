@@ -89,7 +89,7 @@ def test_api_token_lockout_is_403_json_with_retry_after_even_for_the_right_passw
     assert right["Content-Type"] == "application/json"
     assert right.json() == {
         "detail": "Too many failed sign-in attempts for this account from your address. "
-        "Try again in 15 minutes, or reset your password."
+        "Try again in 15 minutes, or reset your password: a new password lifts the lock."
     }
     assert 890 <= int(right["Retry-After"]) <= 900
     assert Token.objects.count() == 0
@@ -150,7 +150,7 @@ def test_html_login_lockout_shows_the_locked_out_page(client):
     assert "Sign-in locked for now" in body
     assert (
         "Too many failed sign-in attempts for this account from your address. "
-        "Try again in 15 minutes, or reset your password." in body
+        "Try again in 15 minutes, or reset your password: a new password lifts the lock." in body
     )
     assert 890 <= int(right["Retry-After"]) <= 900
     assert "_auth_user_id" not in client.session
@@ -187,3 +187,37 @@ def test_a_successful_sign_in_resets_the_count(client):
     codes = [client.post(url, wrong).status_code for _ in range(4)]
 
     assert codes == [200] * 4
+
+
+def test_a_new_password_through_the_reset_link_lifts_the_lockout(client):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = UserFactory(email="buyer@example.com")
+    url = reverse("accounts:login")
+    for _ in range(5):
+        client.post(url, {"username": "buyer@example.com", "password": "wrong-one"})
+    assert AccessAttempt.objects.get().failures_since_start == 5
+    confirm = reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    form_url = client.get(confirm).url
+    done = client.post(
+        form_url,
+        {"new_password1": "a-fresh-harbour-pass-9", "new_password2": "a-fresh-harbour-pass-9"},
+    )
+
+    signed_in = client.post(
+        url, {"username": "buyer@example.com", "password": "a-fresh-harbour-pass-9"}
+    )
+
+    assert done.status_code == 302
+    assert done.url == reverse("accounts:password_reset_complete")
+    assert signed_in.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+    assert AccessAttempt.objects.count() == 0

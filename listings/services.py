@@ -37,6 +37,7 @@ from listings.images import IMAGES_PER_LISTING_MAX, image_inspect, image_variant
 from listings.models import Category, Listing, ListingImage, ModerationEvent, PriceTier
 from marketplace.accounts.enums import MANAGING_ROLES
 from marketplace.accounts.models import Company, Membership, User
+from marketplace.accounts.selectors import user_email_confirmed_require
 from marketplace.core.exceptions import Conflict, InvalidTransition
 from marketplace.core.transitions import lock, transition
 from marketplace.trade.currencies import CURRENCIES
@@ -501,6 +502,7 @@ def listing_create(
     """A new draft listing of ``seller`` with its price tiers."""
     _require_seller(company=seller)
     _require_member(actor=actor, company=seller)
+    user_email_confirmed_require(user=actor)
     values = _clean_listing_values(
         {
             "title": title,
@@ -611,6 +613,7 @@ def listing_submit(*, listing: Listing, actor: User) -> Listing:
     """Send a draft (or a corrected rejected listing) to the moderators."""
     _require_member(actor=actor, company=listing.seller)
     _require_seller(company=listing.seller)
+    user_email_confirmed_require(user=actor)
     with transaction.atomic(durable=True):
         current = lock(Listing, listing.pk).status
         if current not in (ListingStatus.DRAFT, ListingStatus.REJECTED):

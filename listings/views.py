@@ -52,6 +52,7 @@ from listings.templatetags.listing_tags import (
     incoterm_name,
 )
 from listings.templatetags.listing_tags import quantity as quantity_text
+from marketplace.accounts.decorators import email_confirmed_required
 from marketplace.accounts.models import Company
 from marketplace.core.exceptions import Conflict, InvalidTransition, NotFound
 from marketplace.trade.models import FxRate
@@ -197,6 +198,7 @@ def _categories_by_id(tree: list[Category]) -> dict[int, Category]:
 
 
 @seller_required
+@email_confirmed_required
 @require_http_methods(["GET", "POST"])
 def listing_edit(request: HttpRequest, company: Company, pk: int | None = None) -> HttpResponse:
     listing = _own_listing(company, pk) if pk is not None else None
@@ -322,6 +324,7 @@ def _listing_save(
 
 
 @seller_required
+@email_confirmed_required
 @require_POST
 def listing_submit(request: HttpRequest, company: Company, pk: int) -> HttpResponse:
     listing = _own_listing(company, pk)

@@ -38,6 +38,7 @@ from django_countries import countries
 from listings.enums import ListingStatus
 from listings.models import Listing
 from marketplace.accounts.models import Company, Membership, User
+from marketplace.accounts.selectors import user_email_confirmed_require
 from marketplace.core.exceptions import Conflict, DomainError, InvalidTransition
 from marketplace.core.outbox import outbox_record
 from marketplace.core.transitions import lock, lock_many, transition
@@ -135,6 +136,26 @@ def _require_party(*, order: Order, actor: User, party: str) -> None:
     company = order.buyer if party == "buyer" else order.seller
     if not _is_member(actor=actor, company=company):
         raise PermissionDenied(f"Only the {party} of order {order.number} may do this.")
+
+
+def _lock_buyer(buyer: Company) -> None:
+    """Lock the buying company's row, first in every placement, so that two placements for one
+    buyer count its unpaid orders one after the other (then its cart and listings, in order)."""
+    lock(Company, buyer.pk)
+
+
+def _unpaid_orders_cap_check(errors: _Errors, *, buyer: Company, new_orders: int) -> None:
+    """A buyer may hold at most MAX_UNPAID_ORDERS_PER_BUYER unpaid orders (placed or confirmed),
+    so that it cannot lock up sellers' stock; counted under the buyer's lock."""
+    cap = settings.MAX_UNPAID_ORDERS_PER_BUYER
+    unpaid = Order.objects.filter(buyer=buyer, status__in=UNPAID_STATUSES).count()
+    if unpaid + new_orders > cap:
+        errors.add(
+            "non_field_errors",
+            f"Your company has {unpaid} unpaid order{'s' if unpaid != 1 else ''}; at most {cap} "
+            f"may wait for payment at once, and this would place {new_orders} more. "
+            "Pay or cancel unpaid orders before placing new ones.",
+        )
 
 
 def _clean_text(
@@ -581,8 +602,10 @@ def order_place(
 ) -> Order:
     """Place one order with one seller, reserving its stock; all checks before any write."""
     _require_buyer_member(actor=actor, buyer=buyer)
+    user_email_confirmed_require(user=actor)
     with transaction.atomic(durable=True):
         errors = _Errors()
+        _lock_buyer(buyer)
         listings = _lock_listings(line.listing_id for line in lines)
         priced = _price_lines(
             errors, buyer=buyer, lines=lines, listings=listings, check_seller_count=True
@@ -598,6 +621,7 @@ def order_place(
             label="buyer's reference",
         )
         draft = _draft_check(errors, priced=priced, rule=rule, named_place=place, prefix="")
+        _unpaid_orders_cap_check(errors, buyer=buyer, new_orders=1)
         errors.raise_if_any()
         if draft is None:  # every path to no draft has recorded an error
             raise RuntimeError("An order draft without errors is incomplete")
@@ -678,8 +702,10 @@ def cart_checkout(
     ``terms`` maps each seller's id to its (Incoterm, named place).
     """
     _require_buyer_member(actor=actor, buyer=buyer)
+    user_email_confirmed_require(user=actor)
     with transaction.atomic(durable=True):
         errors = _Errors()
+        _lock_buyer(buyer)
         cart = Cart.objects.select_for_update().filter(buyer=buyer).first()
         cart_lines = list(cart.lines.order_by("id")) if cart is not None else []
         if not cart_lines:
@@ -718,6 +744,7 @@ def cart_checkout(
             )
             if draft is not None:
                 drafts.append(draft)
+        _unpaid_orders_cap_check(errors, buyer=buyer, new_orders=len(by_seller))
         errors.raise_if_any()
         now = timezone.now()
         orders = [

@@ -21,6 +21,7 @@ from django_countries import countries
 
 from listings.selectors import listing_get_visible
 from listings.templatetags.listing_tags import format_unit_price
+from marketplace.accounts.decorators import email_confirmed_required
 from marketplace.accounts.models import Company
 from marketplace.core.exceptions import Conflict, InvalidTransition, NotFound
 from marketplace.trade.incoterms import INCOTERMS
@@ -424,6 +425,7 @@ def _seller_estimate(group: SellerGroup, *, country: str, incoterm: str) -> dict
 
 
 @buyer_required
+@email_confirmed_required
 @require_http_methods(["GET", "POST"])
 def checkout(request: HttpRequest, company: Company) -> HttpResponse:
     groups = _cart_groups(company)

@@ -22,6 +22,8 @@ class UserFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"user{n}@example.com")
     full_name = factory.Faker("name")
     is_active = True
+    # Confirmed, as every account that trades is; ``email_confirmed_at=None`` for a new one.
+    email_confirmed_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def password(obj, create, extracted, **kwargs):

@@ -9,6 +9,7 @@ from marketplace.accounts.models import (
     Membership,
     User,
 )
+from marketplace.core.exceptions import Forbidden
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
@@ -64,3 +65,23 @@ def company_document_for_user(*, user: User, document_id: int) -> CompanyDocumen
     if not (user.is_active and user.is_staff):
         documents = documents.filter(company__memberships__user=user)
     return documents.filter(pk=document_id).first()
+
+
+# --- email confirmation -----------------------------------------------------------------
+
+EMAIL_UNCONFIRMED_MESSAGE = (
+    "Confirm your email address first: open the link we emailed you when you signed up. "
+    "Until then you cannot order, list products or send messages."
+)
+
+
+def user_email_confirmed(*, user: User) -> bool:
+    """Whether the user has confirmed their email: the one check before ordering, listing or
+    messaging (services refuse, views and the API ask the same question)."""
+    return user.is_authenticated and user.email_confirmed_at is not None
+
+
+def user_email_confirmed_require(*, user: User) -> None:
+    """Refuse (403, ``code`` ``email_unconfirmed``) unless the user has confirmed their email."""
+    if not user_email_confirmed(user=user):
+        raise Forbidden(EMAIL_UNCONFIRMED_MESSAGE, code="email_unconfirmed")

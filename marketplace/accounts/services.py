@@ -9,12 +9,14 @@ from pathlib import PurePath
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -252,7 +254,11 @@ def company_register(
                 company.pk = None
         else:
             raise DomainError("Could not choose a unique address for the company; try again.")
-        return Membership.objects.create(user=user, company=company, role=MembershipRole.OWNER)
+        membership = Membership.objects.create(
+            user=user, company=company, role=MembershipRole.OWNER
+        )
+        _email_confirmation_send_on_commit(user=user)
+        return membership
 
 
 def company_update(
@@ -479,6 +485,86 @@ def password_reset_email_send(*, user_id: int, domain: str, protocol: str) -> bo
     body = render_to_string("emails/accounts/password_reset.txt", context)
     send_mail(" ".join(subject.split()), body, None, [user.email])
     return True
+
+
+# --- email confirmation -----------------------------------------------------------------
+
+_EMAIL_CONFIRMATION_SALT = "marketplace.accounts.email-confirmation"
+EMAIL_CONFIRMATION_INVALID = "This confirmation link is not valid. Sign in and ask for a new one."
+EMAIL_CONFIRMATION_EXPIRED = "This confirmation link has expired. Sign in and ask for a new one."
+
+
+def _email_confirmation_token(user: User) -> str:
+    # Signed with the email, so a link stops working if the address changes.
+    return signing.dumps({"u": user.pk, "e": user.email}, salt=_EMAIL_CONFIRMATION_SALT)
+
+
+def _email_confirmation_send_on_commit(*, user: User) -> None:
+    from marketplace.accounts.tasks import user_email_confirmation_send_task
+
+    send = partial(user_email_confirmation_send_task.delay, user_id=user.pk)
+    send.__qualname__ = "user_email_confirmation_send_task.delay"  # type: ignore[attr-defined]
+    # robust: the broker down must not turn a committed sign-up into an error (logged).
+    transaction.on_commit(send, robust=True)
+
+
+def user_email_confirmation_send(*, user_id: int) -> bool:
+    """Email the user a signed link (valid EMAIL_CONFIRMATION_HOURS) that confirms their
+    address; made here, in the worker, so the token never crosses the broker."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or user.email_confirmed_at is not None:
+        return False
+    path = reverse("accounts:email_confirm", kwargs={"token": _email_confirmation_token(user)})
+    context = {
+        "email": user.email,
+        "site_name": settings.PLATFORM_NAME,
+        "link": settings.SITE_URL.rstrip("/") + path,
+        "valid_hours": settings.EMAIL_CONFIRMATION_HOURS,
+    }
+    subject = render_to_string("emails/accounts/email_confirmation_subject.txt", context)
+    body = render_to_string("emails/accounts/email_confirmation.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [user.email])
+    return True
+
+
+def user_email_confirmation_resend(*, user: User) -> bool:
+    """Queue a new confirmation link; ``False`` (nothing sent) if the email is confirmed."""
+    if user.email_confirmed_at is not None:
+        return False
+    _email_confirmation_send_on_commit(user=user)
+    return True
+
+
+def user_email_confirm(*, token: str) -> User:
+    """Confirm the email that the signed ``token`` names; confirming twice changes nothing."""
+    try:
+        data = signing.loads(
+            token,
+            salt=_EMAIL_CONFIRMATION_SALT,
+            max_age=settings.EMAIL_CONFIRMATION_HOURS * 3600,
+        )
+    except signing.SignatureExpired:
+        raise DomainError(EMAIL_CONFIRMATION_EXPIRED, code="expired") from None
+    except signing.BadSignature:
+        raise DomainError(EMAIL_CONFIRMATION_INVALID, code="invalid") from None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        raise DomainError(EMAIL_CONFIRMATION_INVALID, code="invalid")
+    with transaction.atomic(durable=True):
+        user = User.objects.select_for_update().filter(pk=data["u"], is_active=True).first()
+        if user is None or user.email != data.get("e"):
+            raise DomainError(EMAIL_CONFIRMATION_INVALID, code="invalid")
+        if user.email_confirmed_at is None:
+            user.email_confirmed_at = timezone.now()
+            user.save(update_fields=["email_confirmed_at"])
+        return user
+
+
+def user_sign_in_lockouts_clear(*, user: User) -> int:
+    """Forget the failed sign-ins counted against the user's email (every client address), so
+    that a lockout ends; the number of records removed."""
+    from axes.utils import reset
+
+    return reset(username=user.email)
 
 
 def user_token_get(*, user: User) -> str:

@@ -22,3 +22,8 @@ def company_verification_result_notify_task(*, event_id: int) -> bool:
 @shared_task(**_MAIL_RETRY)
 def password_reset_email_send_task(*, user_id: int, domain: str, protocol: str) -> bool:
     return services.password_reset_email_send(user_id=user_id, domain=domain, protocol=protocol)
+
+
+@shared_task(**_MAIL_RETRY)
+def user_email_confirmation_send_task(*, user_id: int) -> bool:
+    return services.user_email_confirmation_send(user_id=user_id)

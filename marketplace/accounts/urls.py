@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, reverse_lazy
+from django.urls import path
 
 from marketplace.accounts import views
-from marketplace.accounts.forms import EmailAuthenticationForm, QueuedPasswordResetForm
+from marketplace.accounts.forms import EmailAuthenticationForm
 
 app_name = "accounts"
 
@@ -18,10 +18,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=QueuedPasswordResetForm,
-            success_url=reverse_lazy("accounts:password_reset_done"),
-        ),
+        views.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(
@@ -31,15 +28,19 @@ urlpatterns = [
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            success_url=reverse_lazy("accounts:password_reset_complete")
-        ),
+        views.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",
     ),
     path(
         "password-reset/done/",
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
+    ),
+    path("email/confirm/<str:token>/", views.email_confirm, name="email_confirm"),
+    path(
+        "email/confirm-again/",
+        views.email_confirmation_resend,
+        name="email_confirmation_resend",
     ),
     path("company/", views.company_profile, name="company_profile"),
     path("company/switch/", views.company_switch, name="company_switch"),

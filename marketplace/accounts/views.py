@@ -1,20 +1,29 @@
 """Browser views: parse the request, call a service or selector, render or redirect."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.accounts import selectors, services
 from marketplace.accounts.enums import MANAGING_ROLES, VerificationStatus
-from marketplace.accounts.forms import CompanyProfileForm, SignUpForm, VerificationSubmitForm
+from marketplace.accounts.forms import (
+    CompanyProfileForm,
+    QueuedPasswordResetForm,
+    SignUpForm,
+    VerificationSubmitForm,
+)
 from marketplace.accounts.middleware import ACTIVE_COMPANY_SESSION_KEY
 from marketplace.accounts.models import Company, Membership
 from marketplace.core.exceptions import DomainError, InvalidTransition
+from marketplace.core.rate_limits import RateLimit, rate_limited_response, rate_limits_retry_after
 
 
 def _active_membership(request: HttpRequest) -> Membership:
@@ -30,8 +39,26 @@ def _active_membership(request: HttpRequest) -> Membership:
     return membership
 
 
+def _redirect_to_next(request: HttpRequest) -> HttpResponse:
+    """Back to the posted ``next`` page if it is on this site, else home."""
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    return redirect("home")
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        retry_after = rate_limits_retry_after(
+            request, RateLimit(group="accounts.signup", rate=settings.SIGNUP_RATE, key="ip")
+        )
+        if retry_after is not None:
+            return rate_limited_response(
+                request, retry_after=retry_after, action="create an account"
+            )
     form = SignUpForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -52,8 +79,91 @@ def signup(request: HttpRequest) -> HttpResponse:
                 f"Welcome, {membership.user.get_short_name()}! "
                 f"{membership.company.display_name} is registered.",
             )
+            messages.info(
+                request,
+                f"We sent a confirmation link to {membership.user.email}: open it before you "
+                "order or list products.",
+            )
             return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed at sign-up: a page with a button (so that a mail scanner fetching the
+    link confirms nothing), whose POST confirms the address."""
+    if request.method == "GET":
+        return render(request, "accounts/email_confirm.html", {"error": None})
+    try:
+        user = services.user_email_confirm(token=token)
+    except DomainError as exc:
+        return render(request, "accounts/email_confirm.html", {"error": exc.message}, status=400)
+    messages.success(request, f"Thank you: {user.email} is confirmed.")
+    return redirect("home")
+
+
+@login_required
+@require_POST
+def email_confirmation_resend(request: HttpRequest) -> HttpResponse:
+    retry_after = rate_limits_retry_after(
+        request,
+        RateLimit(
+            group="accounts.email_confirmation_resend",
+            rate=settings.EMAIL_CONFIRMATION_RESEND_RATE,
+            key="user",
+        ),
+    )
+    if retry_after is not None:
+        return rate_limited_response(
+            request, retry_after=retry_after, action="send a confirmation link"
+        )
+    if services.user_email_confirmation_resend(user=request.user):  # type: ignore[arg-type]
+        messages.success(
+            request,
+            f"We sent a new confirmation link to {request.user.email}.",  # type: ignore[union-attr]
+        )
+    else:
+        messages.info(request, "Your email address is already confirmed.")
+    return _redirect_to_next(request)
+
+
+def _password_reset_email_key(group: str, request: HttpRequest) -> str:
+    return request.POST.get("email", "").strip().lower()
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, limited per client address and per email asked for."""
+
+    form_class = QueuedPasswordResetForm
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        retry_after = rate_limits_retry_after(
+            request,
+            RateLimit(group="accounts.password_reset", rate=settings.PASSWORD_RESET_RATE, key="ip"),
+            RateLimit(
+                group="accounts.password_reset.email",
+                rate=settings.PASSWORD_RESET_RATE,
+                key=_password_reset_email_key,
+            ),
+        )
+        if retry_after is not None:
+            return rate_limited_response(
+                request, retry_after=retry_after, action="reset a password"
+            )
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's new-password step; a new password also lifts the sign-in lockouts of the
+    account (the attempts were guesses at the old one)."""
+
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.user_sign_in_lockouts_clear(user=form.user)
+        return response
 
 
 @login_required
@@ -107,12 +217,7 @@ def company_switch(request: HttpRequest) -> HttpResponse:
         raise Http404("No such company among yours.")
     request.session[ACTIVE_COMPANY_SESSION_KEY] = company.pk
     messages.success(request, f"You are now acting for {company.display_name}.")
-    next_url = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(next_url)
-    return redirect("home")
+    return _redirect_to_next(request)
 
 
 @login_required

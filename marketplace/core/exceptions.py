@@ -1,5 +1,7 @@
 """Errors that services raise and the API turns into HTTP answers."""
 
+from django.core.exceptions import PermissionDenied
+
 
 class DomainError(Exception):
     """A business rule refused the request (the API answers 400)."""
@@ -30,6 +32,16 @@ class Conflict(Exception):
     e.g. approving the listing of a seller that is not verified."""
 
     def __init__(self, message: str, *, code: str = "conflict"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class Forbidden(PermissionDenied):
+    """The actor may not do this yet, for a reason they can act on (the API answers 403 with
+    the message and code; a browser view that does not handle it shows the 403 page)."""
+
+    def __init__(self, message: str, *, code: str):
         super().__init__(message)
         self.message = message
         self.code = code

@@ -301,8 +301,16 @@ def _user_put(*, login: DemoLogin, report: SeedReport) -> User:
     if user is None:
         create = User.objects.create_superuser if login.is_superuser else User.objects.create_user
         report.created["users"] += 1
-        return create(login.email, DEMO_PASSWORD, full_name=login.full_name)
+        return create(
+            login.email,
+            DEMO_PASSWORD,
+            full_name=login.full_name,
+            email_confirmed_at=timezone.now(),
+        )
     changed = []
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = timezone.now()
+        changed.append("email_confirmed_at")
     wanted = {
         "full_name": login.full_name,
         "is_active": True,

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -34,6 +35,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    "axes",
+    "django_ratelimit",
     "marketplace.core",
     "marketplace.trade",
     "marketplace.accounts",
@@ -58,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "marketplace.core.middleware.PermissionsPolicyMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -97,7 +102,11 @@ CACHES = {
 }
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a sign-in while its email and client address are locked out.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -143,6 +152,36 @@ EMAIL_USE_TLS = EMAIL_URL.get("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Open Trade Marketplace <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Abuse limits. The client address every limit keys on (marketplace/core/client_address.py):
+# X-Forwarded-For is believed only from this many reverse proxies in front of the app (0: the
+# header is ignored and the client is the connection's peer).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# django-axes: after AXES_FAILURE_LIMIT failed sign-ins for one email from one client address
+# (HTML, admin and API sign-in alike) that pair is locked out for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# A try during the lockout does not prolong it: the Retry-After we answer stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 403
+# Both sign-in forms and the API pass the email as authenticate(username=...).
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "marketplace.accounts.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "marketplace.core.client_address.client_address"
+AXES_LOCKOUT_CALLABLE = "marketplace.accounts.lockout.lockout_response"
+# django-ratelimit: sign-up per client address, password reset per address and per email.
+RATELIMIT_IP_META_KEY = "marketplace.core.client_address.client_address"
+# django-ratelimit lists only memcached as "supported"; Django's RedisCache is shared and its
+# add (SET NX) and incr (INCRBY) are atomic, which is what the counters need.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+SIGNUP_RATE = env("SIGNUP_RATE", default="10/h")
+PASSWORD_RESET_RATE = env("PASSWORD_RESET_RATE", default="5/h")
+# A new account confirms its email before it may order, list or message: how long the mailed
+# link stays valid, and how often a user may ask for a new one.
+EMAIL_CONFIRMATION_HOURS = env.int("EMAIL_CONFIRMATION_HOURS", default=72)
+EMAIL_CONFIRMATION_RESEND_RATE = env("EMAIL_CONFIRMATION_RESEND_RATE", default="5/h")
+
 # Django REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -159,6 +198,7 @@ REST_FRAMEWORK = {
         "document_verify": env("THROTTLE_DOCUMENT_VERIFY", default="30/min"),
     },
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -237,6 +277,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
 # and how long a buyer has to inspect delivered goods before the order completes by itself.
 PLATFORM_FEE_BPS = env.int("PLATFORM_FEE_BPS", default=300)
 ORDER_PAYMENT_WINDOW_DAYS = env.int("ORDER_PAYMENT_WINDOW_DAYS", default=7)
+# At most this many unpaid orders (placed or confirmed) per buying company, so that no buyer
+# can lock up sellers' stock with orders it does not pay.
+MAX_UNPAID_ORDERS_PER_BUYER = env.int("MAX_UNPAID_ORDERS_PER_BUYER", default=50)
 INSPECTION_WINDOW_DAYS = env.int("INSPECTION_WINDOW_DAYS", default=14)
 
 # Where FX rates are refreshed from: a CSV file (path or http(s) URL) in the import format.

@@ -5,9 +5,9 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
-from rest_framework.throttling import SimpleRateThrottle
 
 from marketplace.accounts.models import Company, User
+from marketplace.core.api.throttling import ClientAddressRateThrottle
 from marketplace.core.exceptions import NotFound
 from orders.documents import selectors
 from orders.documents.enums import DocumentStatus
@@ -17,14 +17,11 @@ from orders.documents.templatetags.document_tags import order_documents_context
 from orders.models import Order
 
 
-class DocumentCheckThrottle(SimpleRateThrottle):
+class DocumentCheckThrottle(ClientAddressRateThrottle):
     """The page's uploads count against the same per-address budget as the API's
     (``document_verify`` in ``DEFAULT_THROTTLE_RATES``)."""
 
     scope = "document_verify"
-
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
 def document_file_response(document: TradeDocument) -> FileResponse:

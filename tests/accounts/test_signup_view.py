@@ -75,8 +75,11 @@ def test_signup_creates_the_account_signs_in_and_redirects_home(client):
     assert client.session["_auth_user_id"] == str(user.pk)
     assert client.session["active_company_id"] == membership.company.pk
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Welcome, Li! SZ Hardware is registered."
+        "Welcome, Li! SZ Hardware is registered.",
+        "We sent a confirmation link to li.wei@shenzhen-hardware.example: open it before you "
+        "order or list products.",
     ]
+    assert user.email_confirmed_at is None
 
 
 def _refused(client, **overrides):

@@ -4,8 +4,9 @@ from io import StringIO
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate as django_authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from marketplace.accounts.enums import MembershipRole, VerificationStatus
 from marketplace.accounts.models import Company, Membership, User
@@ -23,6 +24,12 @@ DEMO_EMAILS = {
     "buyer@demo.test",
     "buyer2@demo.test",
 }
+
+
+def authenticate(*, username: str, password: str):
+    """Sign in as the sign-in page does: django-axes watches every sign-in and needs its request."""
+    request = RequestFactory().post("/accounts/login/")
+    return django_authenticate(request, username=username, password=password)
 
 
 @pytest.fixture
@@ -151,10 +158,11 @@ def test_every_demo_login_authenticates_with_the_demo_password(without_hs_csv):
     demo_seed()
 
     for email in sorted(DEMO_EMAILS):
-        user = authenticate(None, username=email, password=DEMO_PASSWORD)
+        user = authenticate(username=email, password=DEMO_PASSWORD)
         assert user is not None, email
         assert user.email == email
-        assert authenticate(None, username=email, password="not-the-demo-password") is None
+        assert user.email_confirmed_at is not None, email
+        assert authenticate(username=email, password="not-the-demo-password") is None
     assert DEMO_PASSWORD == "marketplace-demo"
 
 
@@ -168,7 +176,7 @@ def test_seed_demo_twice_creates_nothing_new_and_keeps_the_passwords(without_hs_
     assert report.updated == Counter()
     assert _state() == before
     for email in DEMO_EMAILS:
-        assert authenticate(None, username=email, password=DEMO_PASSWORD) is not None
+        assert authenticate(username=email, password=DEMO_PASSWORD) is not None
 
 
 def test_seed_demo_puts_changed_demo_rows_back_and_leaves_other_users_alone(without_hs_csv):
@@ -191,14 +199,14 @@ def test_seed_demo_puts_changed_demo_rows_back_and_leaves_other_users_alone(with
     assert report.created == Counter()
     assert report.updated == Counter(users=2, companies=1, memberships=1)
     assert (User.objects.count(), Company.objects.count(), Membership.objects.count()) == counts
-    assert authenticate(None, username="seller@demo.test", password=DEMO_PASSWORD) is not None
+    assert authenticate(username="seller@demo.test", password=DEMO_PASSWORD) is not None
     assert User.objects.get(email="admin@demo.test").is_superuser is True
     hangzhou = Company.objects.get(legal_name="Hangzhou Westlake Trading Co., Ltd.")
     assert hangzhou.verification_status == VerificationStatus.VERIFIED
     assert hangzhou.verified_at is not None
     assert Membership.objects.get(user__email="buyer@demo.test").role == MembershipRole.OWNER
     assert User.objects.get(pk=other.pk).password == other_hash
-    assert authenticate(None, username="someone@example.com", password=DEFAULT_PASSWORD) == other
+    assert authenticate(username="someone@example.com", password=DEFAULT_PASSWORD) == other
 
 
 def test_seed_demo_imports_the_hs_table_from_hs_codes_csv_and_skips_it_once_loaded():

@@ -114,3 +114,49 @@ def test_two_orders_locking_the_same_listings_in_opposite_line_order_do_not_dead
         assert [kind for kind, _ in outcomes] == ["ok", "ok"], outcomes
     assert Listing.objects.get(pk=first.pk).stock == 0
     assert Listing.objects.get(pk=second.pk).stock == 0
+
+
+def test_two_placements_at_the_unpaid_cap_at_once_cannot_both_pass(monkeypatch, settings):
+    """The buyer holds one unpaid order and may hold two: two orders with two different sellers
+    (no listing lock in common) placed at the same moment; the buyer's row lock lets one in."""
+    monkeypatch.setattr("orders.services._notify_on_commit", lambda event: None)
+    settings.MAX_UNPAID_ORDERS_PER_BUYER = 2
+    buyer, actor = buyer_member()
+    listings = []
+    for name in ("First Seller Ltd", "Second Seller Ltd", "Third Seller Ltd"):
+        seller, _ = seller_member(legal_name=name)
+        listings.append(
+            ListingFactory(
+                seller=seller,
+                published=True,
+                moq=10,
+                stock=100,
+                incoterms=["EXW"],
+                tiers=[(10, "5.0000")],
+            )
+        )
+
+    def order_of(listing):
+        return lambda: order_place(
+            buyer=buyer,
+            actor=actor,
+            lines=[LineInput(listing_id=listing.pk, quantity=10)],
+            incoterm="EXW",
+            named_place="Ningbo",
+            ship_to=ship_to(country="KE"),
+        )
+
+    order_of(listings[0])()
+    outcomes = run_together([order_of(listings[1]), order_of(listings[2])])
+
+    kinds = sorted(kind for kind, _ in outcomes)
+    assert kinds == ["error", "ok"]
+    error = next(value for kind, value in outcomes if kind == "error")
+    assert isinstance(error, ValidationError), repr(error)
+    assert error.message_dict["non_field_errors"][0].startswith("Your company has 2 unpaid orders;")
+    assert Order.objects.filter(buyer=buyer).count() == 2
+    # The refused order reserved nothing: 10 taken from exactly two of the three listings.
+    stocks = sorted(
+        Listing.objects.filter(pk__in=[x.pk for x in listings]).values_list("stock", flat=True)
+    )
+    assert stocks == [90, 90, 100]

@@ -4,7 +4,6 @@ from rest_framework import status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from marketplace.accounts import selectors
@@ -17,6 +16,7 @@ from marketplace.accounts.api.serializers import (
     TokenResponseSerializer,
 )
 from marketplace.accounts.services import user_token_get
+from marketplace.core.api.throttling import ClientScopedRateThrottle
 
 BAD_CREDENTIALS_MESSAGE = "No active account matches this email and password."
 
@@ -26,7 +26,7 @@ class AuthTokenView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "auth_token"
 
     @extend_schema(
@@ -38,14 +38,20 @@ class AuthTokenView(APIView):
             200: TokenResponseSerializer,
             400: OpenApiResponse(description="Missing or malformed fields, by field."),
             401: ErrorDetailSerializer,
+            403: OpenApiResponse(
+                ErrorDetailSerializer,
+                description="Locked out after too many failed sign-ins for this email from "
+                "this address (django-axes); see Retry-After.",
+            ),
             429: ErrorDetailSerializer,
         },
     )
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # The Django request, so that django-axes counts the failure and locks out.
         user = authenticate(
-            request._request,
+            request=request._request,
             username=serializer.validated_data["email"],
             password=serializer.validated_data["password"],
         )

@@ -8,11 +8,11 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from marketplace.accounts.api.company import X_COMPANY_PARAMETER, get_active_company
 from marketplace.accounts.models import User
+from marketplace.core.api.throttling import ClientScopedRateThrottle
 from orders.documents import selectors
 from orders.documents.api.serializers import (
     DocumentFileCheckResultSerializer,
@@ -110,7 +110,7 @@ class DocumentVerifyByCodeView(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "document_verify"
 
     @extend_schema(
@@ -134,7 +134,7 @@ class DocumentVerifyFileView(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
     parser_classes = [MultiPartParser]
-    throttle_classes = [ScopedRateThrottle]
+    throttle_classes = [ClientScopedRateThrottle]
     throttle_scope = "document_verify"
 
     @extend_schema(

@@ -12,6 +12,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from marketplace.accounts.models import Company, User
 from marketplace.core.exceptions import NotFound
+from marketplace.core.ids import id_parse
 from orders.documents.enums import KINDS_ON_CONFIRM, KINDS_ON_SHIP, DocumentStatus
 from orders.documents.models import TradeDocument
 from orders.models import Order
@@ -25,11 +26,8 @@ def _is_staff(user: User | None) -> bool:
 
 
 def _pk(value: object) -> int:
-    try:
-        pk = int(str(value))
-    except (TypeError, ValueError):
-        raise NotFound from None
-    if not 0 < pk < 2**63:
+    pk = id_parse(value)
+    if pk is None:
         raise NotFound
     return pk
 

@@ -6,6 +6,9 @@ from rest_framework import serializers
 
 from marketplace.core.ids import BIGINT_MAX, IdFormField, IdSerializerField, id_parse
 
+# No rows needed, but tests/conftest.py seeds the test database for every session.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.mark.parametrize(
     ("value", "expected"),

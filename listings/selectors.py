@@ -36,11 +36,12 @@ def listing_list_for_company(*, company: Company, status: str | None = None) -> 
 
 def listing_get_for_company(*, company: Company | None, listing_id: object) -> Listing:
     """One of ``company``'s own listings; ``NotFound`` for anyone else's, or a bad id."""
-    if company is None:
+    pk = id_parse(listing_id)
+    if company is None or pk is None:
         raise NotFound("No such listing.")
     try:
-        return _with_related(Listing.objects.filter(seller=company)).get(pk=int(str(listing_id)))
-    except (Listing.DoesNotExist, ValueError, TypeError):
+        return _with_related(Listing.objects.filter(seller=company)).get(pk=pk)
+    except Listing.DoesNotExist:
         raise NotFound("No such listing.") from None
 
 
@@ -48,6 +49,9 @@ def listing_get_visible(
     *, listing_id: object, user: User | None, company: Company | None
 ) -> Listing:
     """A listing the asker may see: published, their own company's, or any for platform staff."""
+    pk = id_parse(listing_id)
+    if pk is None:
+        raise NotFound("No such listing.")
     queryset = Listing.objects.all()
     if not (user is not None and user.is_active and user.is_staff):
         visible = Q(status=ListingStatus.PUBLISHED)
@@ -55,8 +59,8 @@ def listing_get_visible(
             visible |= Q(seller=company)
         queryset = queryset.filter(visible)
     try:
-        return _with_related(queryset).get(pk=int(str(listing_id)))
-    except (Listing.DoesNotExist, ValueError, TypeError):
+        return _with_related(queryset).get(pk=pk)
+    except Listing.DoesNotExist:
         raise NotFound("No such listing.") from None
 
 

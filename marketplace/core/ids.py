@@ -6,6 +6,7 @@ webhook metadata is accepted only as plain ASCII digits (or a Python ``int``) fr
 are all "no such id" (``None``), never an exception and never a query that overflows.
 """
 
+import re
 from typing import Any
 
 from django import forms
@@ -13,6 +14,9 @@ from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
 BIGINT_MAX = 2**63 - 1
+# Identifiers made elsewhere (Stripe object ids, document verification codes): ASCII letters,
+# digits, "_" and "-". Anything else (a NUL byte PostgreSQL refuses, a megabyte) names nothing.
+_OPAQUE_ID = re.compile(r"[A-Za-z0-9_-]{1,255}")
 
 
 def id_parse(value: object) -> int | None:
@@ -26,6 +30,14 @@ def id_parse(value: object) -> int | None:
     else:
         return None
     return number if 1 <= number <= BIGINT_MAX else None
+
+
+def opaque_id_parse(value: object) -> str | None:
+    """``value`` as an identifier made elsewhere (``pi_3Nx…``, ``acct_…``, a verification
+    code), or ``None`` when it cannot be one."""
+    if isinstance(value, str) and _OPAQUE_ID.fullmatch(value):
+        return value
+    return None
 
 
 class IdFormField(forms.IntegerField):

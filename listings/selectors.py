@@ -13,6 +13,7 @@ from listings.enums import ListingStatus
 from listings.models import Category, Listing, ListingImage, ModerationEvent, PriceTier
 from marketplace.accounts.models import Company, User
 from marketplace.core.exceptions import NotFound
+from marketplace.core.ids import id_parse
 from marketplace.trade.models import HSCode
 
 
@@ -35,11 +36,12 @@ def listing_list_for_company(*, company: Company, status: str | None = None) -> 
 
 def listing_get_for_company(*, company: Company | None, listing_id: object) -> Listing:
     """One of ``company``'s own listings; ``NotFound`` for anyone else's, or a bad id."""
-    if company is None:
+    pk = id_parse(listing_id)
+    if company is None or pk is None:
         raise NotFound("No such listing.")
     try:
-        return _with_related(Listing.objects.filter(seller=company)).get(pk=int(str(listing_id)))
-    except (Listing.DoesNotExist, ValueError, TypeError):
+        return _with_related(Listing.objects.filter(seller=company)).get(pk=pk)
+    except Listing.DoesNotExist:
         raise NotFound("No such listing.") from None
 
 
@@ -47,6 +49,9 @@ def listing_get_visible(
     *, listing_id: object, user: User | None, company: Company | None
 ) -> Listing:
     """A listing the asker may see: published, their own company's, or any for platform staff."""
+    pk = id_parse(listing_id)
+    if pk is None:
+        raise NotFound("No such listing.")
     queryset = Listing.objects.all()
     if not (user is not None and user.is_active and user.is_staff):
         visible = Q(status=ListingStatus.PUBLISHED)
@@ -54,8 +59,8 @@ def listing_get_visible(
             visible |= Q(seller=company)
         queryset = queryset.filter(visible)
     try:
-        return _with_related(queryset).get(pk=int(str(listing_id)))
-    except (Listing.DoesNotExist, ValueError, TypeError):
+        return _with_related(queryset).get(pk=pk)
+    except Listing.DoesNotExist:
         raise NotFound("No such listing.") from None
 
 
@@ -141,21 +146,12 @@ _PUBLIC_VERSION_SQL = f"""
 """  # noqa: S608 - no values in it
 
 
-def _bigint(listing_id: object) -> int | None:
-    """``listing_id`` as a bigint, or ``None`` when it cannot be one (no listing has that id)."""
-    try:
-        pk = int(str(listing_id))
-    except (ValueError, TypeError):
-        return None
-    return pk if -(2**63) <= pk < 2**63 else None
-
-
 def listing_public_version(*, listing_id: object) -> tuple | None:
     """What the public page of a published listing shows changes with, in one small query:
     the listing's ``updated_at`` (every edit through the services) and stock, its seller card,
     its category and HS code, and its photos; ``None`` when no published listing has this id.
     For caching anonymous pages (reference data — category and HS names — is not in it)."""
-    pk = _bigint(listing_id)
+    pk = id_parse(listing_id)
     if pk is None:
         return None
     return _fetchone(
@@ -309,8 +305,8 @@ def listing_get_for_page_versioned(
 ) -> tuple[Listing, tuple | None]:
     """``listing_get_for_page`` and, from the same query, what ``listing_public_version``
     gives for it: its public version when it is published, ``None`` when it is not."""
-    pk = _bigint(listing_id)
-    if pk is None:  # a bad id, or beyond bigint (the query would fail)
+    pk = id_parse(listing_id)
+    if pk is None:  # not an id, or beyond bigint (the query would fail)
         raise NotFound("No such listing.")
     is_staff = bool(user is not None and user.is_active and user.is_staff)
     row = _fetchone(

@@ -142,8 +142,11 @@ def _as_int(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
+    if isinstance(value, str):
+        text = value.strip()
+        digits = text.removeprefix("-")
+        # ASCII only: "²".isdigit() is true but int("²") fails; "٣" would pass as 3.
+        return int(text) if digits.isascii() and digits.isdigit() else None
     if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
         return int(value)
     return None

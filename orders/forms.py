@@ -14,6 +14,7 @@ from django_countries import countries
 from listings.models import Listing
 from marketplace.accounts.models import Company
 from marketplace.core.exceptions import DomainError
+from marketplace.core.ids import IdFormField
 from marketplace.trade.incoterms import INCOTERMS
 from marketplace.trade.landed_cost import LandedCost, landed_cost_estimate
 from marketplace.trade.money import Money
@@ -188,7 +189,7 @@ class CartQuantityForm(forms.Form):
 
 
 class AddToCartForm(CartQuantityForm):
-    listing = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    listing = IdFormField(widget=forms.HiddenInput)
 
 
 @dataclass

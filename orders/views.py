@@ -24,6 +24,7 @@ from listings.templatetags.listing_tags import format_unit_price
 from marketplace.accounts.decorators import email_confirmed_required
 from marketplace.accounts.models import Company
 from marketplace.core.exceptions import Conflict, InvalidTransition, NotFound
+from marketplace.core.ids import id_parse
 from marketplace.trade.incoterms import INCOTERMS
 from marketplace.trade.money import Money
 from orders import selectors, services
@@ -352,13 +353,13 @@ def cart(request: HttpRequest, company: Company) -> HttpResponse:
 def cart_add(request: HttpRequest, company: Company) -> HttpResponse:
     form = AddToCartForm(request.POST)
     if not form.is_valid():
-        listing_id = request.POST.get("listing", "")
+        listing_id = id_parse(request.POST.get("listing", ""))
         messages.error(
             request,
             "Not added to the cart: " + " ".join(str(m) for e in form.errors.values() for m in e),
         )
-        if listing_id.isdigit():
-            return redirect("listings:detail", pk=int(listing_id))
+        if listing_id is not None:
+            return redirect("listings:detail", pk=listing_id)
         return redirect("orders:cart")
     listing_id = form.cleaned_data["listing"]
     try:

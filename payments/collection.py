@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from marketplace.accounts.models import Company, Membership, User
 from marketplace.core.exceptions import Conflict
+from marketplace.core.ids import id_parse
 from marketplace.core.transitions import lock
 from orders.enums import OrderStatus
 from orders.models import Order
@@ -130,11 +131,11 @@ def payment_for_intent(obj: dict) -> Payment | None:
     payment = Payment.objects.select_for_update().filter(payment_intent_id=obj["id"]).first()
     if payment is not None:
         return payment
-    payment_id = (obj.get("metadata") or {}).get("payment_id", "")
-    if str(payment_id).isdigit():
+    payment_id = id_parse((obj.get("metadata") or {}).get("payment_id", ""))
+    if payment_id is not None:
         payment = (
             Payment.objects.select_for_update()
-            .filter(pk=int(payment_id), payment_intent_id__isnull=True)
+            .filter(pk=payment_id, payment_intent_id__isnull=True)
             .first()
         )
         if payment is not None:

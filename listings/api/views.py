@@ -44,6 +44,7 @@ from marketplace.accounts.api.company import (
     require_active_company,
 )
 from marketplace.core.api.pagination import PageNumberPagination
+from marketplace.core.ids import id_parse
 
 TAGS = ["listings"]
 
@@ -172,7 +173,7 @@ class ListingDetailView(APIView):
     )
     def get(self, request: Request, pk: int) -> Response:
         company = get_active_company(request)
-        if company is None and -(2**63) <= pk < 2**63:
+        if company is None and id_parse(pk) is not None:
             # A published listing read by someone with no company (public, as the search's
             # results): one plain row, formatted as ListingSerializer would format it.
             row = listing_public_row(listing_id=pk)

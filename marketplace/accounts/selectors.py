@@ -10,6 +10,7 @@ from marketplace.accounts.models import (
     User,
 )
 from marketplace.core.exceptions import Forbidden
+from marketplace.core.ids import id_parse
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
@@ -18,9 +19,8 @@ def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
 
 def company_for_member(*, user: User, company_id: object) -> Company | None:
     """The company with this id if ``user`` is one of its members, else ``None``."""
-    try:
-        pk = int(str(company_id))
-    except (TypeError, ValueError):
+    pk = id_parse(company_id)
+    if pk is None:
         return None
     return Company.objects.filter(pk=pk, memberships__user=user).first()
 

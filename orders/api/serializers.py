@@ -10,6 +10,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace.core.ids import IdSerializerField
 from marketplace.trade.incoterms import PARTY_CHOICES
 from marketplace.trade.money import UNIT_PRICE_DECIMALS, Money
 from orders.enums import OrderStatus
@@ -17,7 +18,6 @@ from orders.forms import order_actions_for
 from orders.models import Order, OrderEvent, OrderLine
 
 _INT_MAX = 2_147_483_647
-_BIGINT_MAX = 9_223_372_036_854_775_807
 # Freight and insurance: up to 14 digits keeps every total inside a 64-bit minor-unit column.
 _AMOUNT_MAX_DIGITS = 14
 
@@ -231,7 +231,7 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class OrderLineInputSerializer(serializers.Serializer):
-    listing = serializers.IntegerField(min_value=1, max_value=_BIGINT_MAX, help_text="Listing id.")
+    listing = IdSerializerField(help_text="Listing id.")
     quantity = serializers.IntegerField(
         min_value=-_INT_MAX, max_value=_INT_MAX, help_text="At least the listing's MOQ."
     )

@@ -12,6 +12,7 @@ from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from marketplace.accounts.models import Company, User
 from marketplace.core.exceptions import NotFound
+from marketplace.core.ids import id_parse, opaque_id_parse
 from orders.documents.enums import KINDS_ON_CONFIRM, KINDS_ON_SHIP, DocumentStatus
 from orders.documents.models import TradeDocument
 from orders.models import Order
@@ -25,11 +26,8 @@ def _is_staff(user: User | None) -> bool:
 
 
 def _pk(value: object) -> int:
-    try:
-        pk = int(str(value))
-    except (TypeError, ValueError):
-        raise NotFound from None
-    if not 0 < pk < 2**63:
+    pk = id_parse(value)
+    if pk is None:
         raise NotFound
     return pk
 
@@ -87,11 +85,11 @@ def document_get_for_download(
 def document_get_by_code(*, code: str) -> TradeDocument:
     """The ready document with this verification code, with its issuer (the seller);
     ``NotFound`` for any other code, so that a guess learns nothing."""
-    code = (code or "").strip()
-    if not code or len(code) > 64:
+    cleaned = opaque_id_parse((code or "").strip())
+    if cleaned is None or len(cleaned) > 64:
         raise NotFound
     document = (
-        TradeDocument.objects.filter(verification_code=code, status=DocumentStatus.READY)
+        TradeDocument.objects.filter(verification_code=cleaned, status=DocumentStatus.READY)
         .select_related("order__seller")
         .first()
     )

@@ -14,6 +14,7 @@ from marketplace.accounts.api.company import (
     require_active_company,
 )
 from marketplace.core.exceptions import NotFound
+from marketplace.core.ids import opaque_id_parse
 from orders import selectors as order_selectors
 from payments import collection
 from payments.api.serializers import PaymentSerializer
@@ -92,7 +93,7 @@ class _SandboxOutcome(APIView):
     succeed = True
 
     def post(self, request: Request, payment_intent: str) -> Response:
-        if not sandbox_enabled():
+        if not sandbox_enabled() or opaque_id_parse(payment_intent) is None:
             raise NotFound
         payment = (
             Payment.objects.filter(payment_intent_id=payment_intent, sandbox=True)

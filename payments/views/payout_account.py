@@ -22,6 +22,7 @@ from django_countries import countries
 from marketplace.accounts.enums import MANAGING_ROLES
 from marketplace.accounts.models import Company, Membership, User
 from marketplace.core.exceptions import Conflict, NotFound
+from marketplace.core.ids import opaque_id_parse
 from marketplace.trade.money import Money
 from payments.enums import BankPayoutStatus, PayoutMethod
 from payments.forms import BankTransferForm
@@ -262,6 +263,8 @@ def sandbox_onboarding(request: HttpRequest, account_id: str) -> HttpResponse:
     for an account of a company the user is not a member of."""
     if not sandbox_enabled():
         raise Http404("The payments sandbox is off.")
+    if opaque_id_parse(account_id) is None:
+        raise Http404("No such sandbox account among your companies'.")
     account = (
         ConnectedAccount.objects.select_related("company")
         .filter(stripe_account_id=account_id, company__memberships__user=_user(request))

@@ -1,13 +1,8 @@
 """Stock reservation under real concurrency: real threads, each with its own database
 connection and its own transactions, released together by a barrier."""
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import Sum
 
 from listings.models import Listing
@@ -15,33 +10,10 @@ from orders.models import Order, OrderLine
 from orders.services import LineInput, order_place
 from tests.listings.factories import ListingFactory
 from tests.orders.factories import buyer_member, seller_member, ship_to
+from tests.threads import run_together
 
 # Real transactions; tests/conftest.py puts back the data-migration rows after each flush.
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(calls: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
-    """Run each call in a thread of its own, all released at the same moment; return
-    ("ok", result) or ("error", exception) per call, in order."""
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[tuple[str, Any]] = [("pending", None)] * len(calls)
-
-    def worker(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = ("ok", call())
-        except Exception as exc:  # recorded and asserted by the test
-            outcomes[index] = ("error", exc)
-        finally:
-            connection.close()  # each thread has its own connection; close it
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def test_twenty_buyers_ordering_ten_each_of_a_hundred_never_oversell(monkeypatch):

@@ -72,6 +72,34 @@ def test_add_to_cart_below_moq_is_refused_with_the_reason(buyer_client, listing)
     assert not CartLine.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "bad", ["²", "٣", "1²", "-5", "0", " ", "1e3", "10" * 15, str(2**63), "7\x00", "abc"]
+)
+def test_add_to_cart_with_a_listing_that_is_not_an_id_is_refused_without_an_error(
+    buyer_client, listing, bad
+):
+    response = buyer_client.post(
+        reverse("orders:cart_add"), {"listing": bad, "quantity": 100}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert response.redirect_chain == [(reverse("orders:cart"), 302)]
+    page = text(response)
+    assert "Not added to the cart:" in page
+    assert "Your cart is empty" in page
+    assert not CartLine.objects.exists()
+
+
+def test_add_to_cart_with_a_bad_quantity_goes_back_to_the_listing(buyer_client, listing):
+    response = buyer_client.post(
+        reverse("orders:cart_add"), {"listing": str(listing.pk), "quantity": "²"}, follow=True
+    )
+
+    assert response.redirect_chain == [(reverse("listings:detail", args=[listing.pk]), 302)]
+    assert "Not added to the cart: Enter a whole number." in text(response)
+    assert not CartLine.objects.exists()
+
+
 def test_cart_groups_lines_by_seller_with_tier_prices(
     buyer_client, buyer, buyer_user, listing, second_listing
 ):

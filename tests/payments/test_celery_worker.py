@@ -21,6 +21,7 @@ from tests.payments.fault_gateway import (
     ACCOUNT_INVALID,
     API_ERROR,
     StripeStandIn,
+    completed,
     delivered,
     disputed,
     wait_until,
@@ -183,3 +184,56 @@ def test_a_split_dispute_pays_the_seller_and_refunds_the_buyer_through_the_worke
     [money] = seller_money_summary(company=seller)
     assert (money.held_minor, money.payable_minor, money.paid_out_minor) == (0, 0, 66165)
     assert ledger_check()["balanced"] is True
+
+
+def test_the_beat_safety_net_pays_a_released_settlement_whose_message_was_lost(
+    celery_worker, confirmed_order, buyer, buyer_user, seller, seller_user, monkeypatch
+):
+    """The order completed and its settlement was released, but the message that pays it
+    never arrived (here: nothing is published). The beat entry ``resume-settlements`` runs on
+    the worker, finds the settlement released for more than 15 minutes and pays it once."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from marketplace.celery import app
+    from payments import settlement
+
+    monkeypatch.setattr("marketplace.core.outbox.outbox_publish", lambda *, event_id: False)
+    order = completed(
+        confirmed_order, buyer=buyer, buyer_user=buyer_user, seller=seller, seller_user=seller_user
+    )
+    released = settlement.settlement_release(order_id=order.pk)
+    monkeypatch.undo()
+    assert released.status == SettlementStatus.RELEASED
+    assert settlement.settlements_stuck() == []  # just released: its message may be on its way
+    Settlement.objects.filter(pk=released.pk).update(
+        updated_at=timezone.now() - timedelta(minutes=16)
+    )
+    assert settlement.settlements_stuck() == [released.pk]
+
+    entry = app.conf.beat_schedule["resume-settlements"]
+    app.send_task(entry["task"], kwargs=entry.get("kwargs", {}))
+
+    wait_until(lambda: settlement_in(order, SettlementStatus.TRANSFERRED))
+    paid = Settlement.objects.get(order=order)
+    assert (paid.pk, paid.seller_share_minor, paid.platform_fee_minor, paid.attempts) == (
+        released.pk,
+        105000,
+        3150,
+        1,
+    )
+    [transfer] = SandboxObject.objects.filter(kind="transfer")
+    assert (transfer.object_id, transfer.data["amount"], transfer.idempotency_key) == (
+        paid.transfer_id,
+        105000,
+        f"transfer:{order.number}",
+    )
+    assert LedgerTransaction.objects.filter(kind="payout").count() == 1
+    [money] = seller_money_summary(company=seller)
+    assert (money.held_minor, money.payable_minor, money.paid_out_minor) == (0, 0, 105000)
+    assert ledger_check()["balanced"] is True
+    # The next beat run finds nothing left to resume and pays nothing twice.
+    assert tasks.settlements_resume_task.apply().get() == 0
+    assert SandboxObject.objects.filter(kind="transfer").count() == 1
+    assert LedgerTransaction.objects.filter(kind="payout").count() == 1

@@ -7,7 +7,7 @@ database and the file storage as they were. Status changes go through
 """
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import partial
@@ -405,6 +405,39 @@ def _clean_listing_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+# Fields whose values must agree with each other: checked when any of them is set.
+_STOCK_FIELDS = frozenset({"stock", "moq"})
+_CARTON_WEIGHT_FIELDS = frozenset({"carton_gross_weight_kg", "units_per_carton", "unit_net_weight_kg"})
+
+
+def _check_listing_relations(cleaned: Mapping[str, Any], *, changed: Collection[str]) -> None:
+    """Refuse values that cannot all be true together, reported on the field to correct.
+
+    Checked only when one of the fields is being set, so that a listing whose stock fell
+    below its MOQ through orders can still have its title edited.
+    """
+    errors = _Errors()
+    stock, moq = cleaned["stock"], cleaned["moq"]
+    if _STOCK_FIELDS & set(changed) and 0 < stock < moq:
+        errors.add(
+            "stock",
+            f"The stock ({stock:,}) is below the minimum order quantity ({moq:,}): no buyer "
+            "could order it. Enter at least the MOQ, or 0 while it is out of stock.",
+        )
+    units, unit_net, gross = (
+        cleaned["units_per_carton"],
+        cleaned["unit_net_weight_kg"],
+        cleaned["carton_gross_weight_kg"],
+    )
+    if _CARTON_WEIGHT_FIELDS & set(changed) and gross < units * unit_net:
+        errors.add(
+            "carton_gross_weight_kg",
+            f"A carton of {units:,} units at {unit_net} kg each holds {units * unit_net} kg net: "
+            f"its gross weight ({gross} kg) cannot be less.",
+        )
+    errors.raise_if_any()
+
+
 # --- prices ---------------------------------------------------------------------------
 
 
@@ -524,6 +557,7 @@ def listing_create(
             "price_tiers": price_tiers,
         }
     )
+    _check_listing_relations(values, changed=LISTING_FIELDS)
     tiers: list[TierInput] = values.pop("price_tiers")
     hs = values.pop("hs_code")
     with transaction.atomic(durable=True):
@@ -579,6 +613,7 @@ def listing_update(*, listing: Listing, actor: User, **changes: Any) -> Listing:
         ]
         if not changed:
             return locked
+        _check_listing_relations(cleaned, changed=changed)
         update_fields: list[str] = []
         for name in changed:
             if name == "price_tiers":

@@ -410,10 +410,10 @@ def test_patching_stock_of_a_published_listing_keeps_it_published(api_client, se
     listing = ListingFactory(seller=seller, published=True, stock=10)
     api_client.force_authenticate(seller_user)
 
-    response = api_client.patch(detail_url(listing), {"stock": 25}, format="json")
+    response = api_client.patch(detail_url(listing), {"stock": 250}, format="json")
 
     assert response.status_code == 200
-    assert (response.json()["stock"], response.json()["status"]) == (25, "published")
+    assert (response.json()["stock"], response.json()["status"]) == (250, "published")
 
 
 def test_patching_the_title_of_a_published_listing_sends_it_back_to_review(

@@ -461,14 +461,14 @@ def test_an_edit_through_the_services_shows_at_once(client, seller, seller_user)
     url = reverse("listings:detail", args=[listing.pk])
     client.get(url)
 
-    services.listing_update(listing=listing, actor=seller_user, stock=20)
+    services.listing_update(listing=listing, actor=seller_user, stock=200)
     Listing = type(listing)
     Listing.objects.filter(pk=listing.pk).update(description="New text.")  # any writer
 
     content = client.get(url).content.decode()
     assert "<p>New text.</p>" in content
     assert "Old text." not in content
-    assert "<dd>20 pieces</dd>" in content
+    assert "<dd>200 pieces</dd>" in content
 
 
 def test_a_new_photo_and_a_seller_verification_change_show_at_once(client, seller, seller_user):

@@ -407,7 +407,9 @@ def _clean_listing_values(values: Mapping[str, Any]) -> dict[str, Any]:
 
 # Fields whose values must agree with each other: checked when any of them is set.
 _STOCK_FIELDS = frozenset({"stock", "moq"})
-_CARTON_WEIGHT_FIELDS = frozenset({"carton_gross_weight_kg", "units_per_carton", "unit_net_weight_kg"})
+_CARTON_WEIGHT_FIELDS = frozenset(
+    {"carton_gross_weight_kg", "units_per_carton", "unit_net_weight_kg"}
+)
 
 
 def _check_listing_relations(cleaned: Mapping[str, Any], *, changed: Collection[str]) -> None:

@@ -203,7 +203,7 @@ class OrderSerializer(serializers.ModelSerializer):
         }
 
     @extend_schema_field(OrderTotalsSerializer)
-    def get_totals(self, order: Order) -> dict[str, dict[str, str]]:
+    def get_totals(self, order: Order) -> dict[str, dict[str, str] | None]:
         c = order.currency
         return {
             "goods": money_dict(order.goods_minor, c),

@@ -134,9 +134,7 @@ def seller_client(client, seller_user):
     return client
 
 
-def test_the_form_shows_the_carton_weight_error_inline_and_saves_nothing(
-    seller_client, hs_codes
-):
+def test_the_form_shows_the_carton_weight_error_inline_and_saves_nothing(seller_client, hs_codes):
     response = seller_client.post(
         reverse("listings:create"), form_data(carton_gross_weight_kg="13.999")
     )

@@ -128,6 +128,9 @@ STORAGES = {
     "private": {"BACKEND": "marketplace.core.storage.PrivateFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Listing photos are decoded by the Celery worker (never in a request) with this pixel limit;
+# an image over it (a decompression bomb) is refused and marked failed.
+LISTING_IMAGE_MAX_PIXELS = env.int("LISTING_IMAGE_MAX_PIXELS", default=40_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # The HS 2022 table shipped in the repository (ODC-PDDL-1.0; see its SOURCE.md).

@@ -9,6 +9,7 @@ database and the file storage as they were. Status changes go through
 import uuid
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from itertools import pairwise
@@ -851,6 +852,26 @@ def listing_image_process(*, image_id: int) -> ListingImage | None:
         for name in saved:
             public.delete(name)
         raise
+
+
+# A pending image is normally processed within seconds of its upload; one still pending after
+# this long lost its task (the broker was down at commit time) and beat processes it.
+IMAGE_PENDING_GRACE = timedelta(minutes=5)
+IMAGE_RESUME_BATCH = 50
+
+
+def listing_images_pending_resume(*, now: datetime | None = None) -> int:
+    """Process the photos left pending for longer than ``IMAGE_PENDING_GRACE`` (oldest first,
+    at most ``IMAGE_RESUME_BATCH``); returns how many were processed. The safety net of beat."""
+    cutoff = (now or timezone.now()) - IMAGE_PENDING_GRACE
+    ids = list(
+        ListingImage.objects.filter(status=ImageStatus.PENDING, created_at__lt=cutoff)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)[:IMAGE_RESUME_BATCH]
+    )
+    for image_id in ids:
+        listing_image_process(image_id=image_id)
+    return len(ids)
 
 
 def _public_image_storage() -> Storage:

@@ -36,3 +36,9 @@ def listing_image_process_task(*, image_id: int) -> str | None:
     """Decode an uploaded photo and make its public copies (never in a web request)."""
     image = services.listing_image_process(image_id=image_id)
     return None if image is None else image.status
+
+
+@shared_task
+def listing_images_pending_resume_task() -> int:
+    """Beat: process photos whose task was lost (pending for more than a few minutes)."""
+    return services.listing_images_pending_resume()

@@ -223,6 +223,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "listings.tasks.search_terms_refresh_task",
         "schedule": crontab(minute=40, hour=3),
     },
+    "resume-pending-listing-images": {
+        "task": "listings.tasks.listing_images_pending_resume_task",
+        "schedule": 300.0,
+    },
     "resume-settlements": {"task": "payments.tasks.settlements_resume_task", "schedule": 900.0},
     "retry-failed-stripe-events": {
         "task": "payments.tasks.stripe_events_retry_task",

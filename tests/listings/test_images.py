@@ -3,23 +3,27 @@ and stores the upload privately as pending; listing_image_process (the worker's 
 it under the pixel limit, strips every bit of metadata and makes the public copies, or marks
 it failed with the reason the seller sees; listing_image_remove."""
 
+import importlib
 import io
 import re
 import time
 import zlib
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from celery import current_app
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from listings.enums import ImageStatus
 from listings.images import IMAGE_MAX_BYTES
 from listings.models import ListingImage
 from listings.services import listing_image_add, listing_image_remove
-from listings.tasks import listing_image_process_task
+from listings.tasks import listing_image_process_task, listing_images_pending_resume_task
 from marketplace.core.exceptions import Conflict
 from tests.factories import CompanyFactory, MembershipFactory
 from tests.listings.factories import ListingFactory, image_bytes, image_upload
@@ -400,3 +404,62 @@ def test_removing_an_image_deletes_its_row_and_files_after_commit(
 
     assert ListingImage.objects.count() == 0
     assert _stored_files(settings) == []
+
+
+def test_beat_processes_an_image_whose_task_was_lost(settings, listing, seller_user):
+    stale = listing_image_add(listing=listing, actor=seller_user, file=image_upload())
+    fresh = listing_image_add(listing=listing, actor=seller_user, file=image_upload())
+    ListingImage.objects.filter(pk=stale.pk).update(
+        created_at=timezone.now() - timedelta(minutes=6)
+    )
+
+    assert listing_images_pending_resume_task.run() == 1
+
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (stale.status, fresh.status) == ("ready", "pending")
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "listings.tasks.listing_images_pending_resume_task" in scheduled
+    assert listing_images_pending_resume_task.name in current_app.tasks
+
+
+def test_the_migration_strips_the_exif_of_images_published_before_it(
+    settings, listing, django_capture_on_commit_callbacks
+):
+    from django.apps import apps as django_apps
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import storages
+
+    migration = importlib.import_module("listings.migrations.0009_listing_image_processing")
+    public = storages["default"]
+    folder = f"listings/{listing.pk}"
+    # As the request stored it before: the upload itself public, GPS and all.
+    names = {
+        "original": public.save(f"{folder}/old.jpg", ContentFile(_gps_jpeg(size=(640, 480)))),
+        "card": public.save(f"{folder}/old-card.jpg", ContentFile(image_bytes(fmt="JPEG"))),
+        "detail": public.save(f"{folder}/old-detail.jpg", ContentFile(image_bytes(fmt="JPEG"))),
+    }
+    kept = ListingImage.objects.create(
+        listing=listing, status="ready", content_type="image/jpeg", **names
+    )
+    bomb = _bomb(60_000)
+    bomb_names = {
+        "original": public.save(f"{folder}/bomb.png", ContentFile(bomb.read())),
+        "card": public.save(f"{folder}/bomb-card.jpg", ContentFile(image_bytes(fmt="JPEG"))),
+        "detail": public.save(f"{folder}/bomb-detail.jpg", ContentFile(image_bytes(fmt="JPEG"))),
+    }
+    taken_down = ListingImage.objects.create(
+        listing=listing, status="ready", content_type="image/png", **bomb_names
+    )
+
+    migration.strip_existing(django_apps, None)
+
+    kept.refresh_from_db()
+    assert (kept.status, kept.width, kept.height) == ("ready", 640, 480)
+    with Image.open(kept.original.path) as original:
+        assert dict(original.getexif()) == {}
+    assert b"SecretCam" not in Path(kept.original.path).read_bytes()
+    taken_down.refresh_from_db()
+    assert (taken_down.status, taken_down.original.name) == ("failed", "")
+    assert taken_down.failure_reason.startswith("The image has too many pixels")
+    assert not any(public.exists(name) for name in bomb_names.values())

@@ -168,7 +168,7 @@ def image_render(*, file: File | IO[bytes], content_type: str) -> RenderedImage:
     expected = FORMAT_BY_CONTENT_TYPE.get(content_type)
     file.seek(0)
     try:
-        with _pixel_limit(limit), Image.open(file) as source:
+        with _pixel_limit(limit), Image.open(file, formats=list(IMAGE_FORMATS)) as source:
             detected = source.format or ""
             if detected not in IMAGE_FORMATS or detected != expected:
                 raise ImageRefused("The file is not a JPEG, PNG or WebP image.", "not_an_image")

@@ -36,6 +36,7 @@ ENV PATH="/app/.venv/bin:${PATH}" \
     DJANGO_SETTINGS_MODULE=marketplace.settings.production \
     STATIC_ROOT=/app/staticfiles \
     MEDIA_ROOT=/app/.local/media \
+    PRIVATE_MEDIA_ROOT=/app/.local/private-media \
     CELERY_BEAT_SCHEDULE_FILENAME=/app/.local/celerybeat-schedule \
     WEB_CONCURRENCY=3
 
@@ -46,7 +47,7 @@ RUN DJANGO_SECRET_KEY=collectstatic-at-build-time-only \
     REDIS_URL=redis://127.0.0.1:6379/0 \
     DJANGO_ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --noinput \
-    && mkdir -p /app/.local/media \
+    && mkdir -p /app/.local/media /app/.local/private-media \
     && chown -R app:app /app/.local
 
 USER app

@@ -88,7 +88,17 @@ class PriceTierInline(ReadOnlyInline):
 
 class ListingImageInline(ReadOnlyInline):
     model = ListingImage
-    fields = ("preview", "alt_text", "width", "height", "content_type", "size_bytes", "position")
+    fields = (
+        "preview",
+        "status",
+        "failure_reason",
+        "alt_text",
+        "width",
+        "height",
+        "content_type",
+        "size_bytes",
+        "position",
+    )
     readonly_fields = fields
 
     class Media:

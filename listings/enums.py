@@ -54,3 +54,19 @@ class UnitOfSale(models.TextChoices):
 class ImageVariant(models.TextChoices):
     CARD = "card", "Card (480 px)"
     DETAIL = "detail", "Detail (1200 px)"
+
+
+class ImageStatus(models.TextChoices):
+    """A photo as uploaded is pending until the worker has decoded it and made the public
+    copies (ready), or refused it with a reason the seller sees (failed)."""
+
+    PENDING = "pending", "Processing"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
+IMAGE_TRANSITIONS: dict[str, frozenset[str]] = {
+    ImageStatus.PENDING: frozenset({ImageStatus.READY, ImageStatus.FAILED}),
+    ImageStatus.READY: frozenset(),
+    ImageStatus.FAILED: frozenset(),
+}

@@ -11,8 +11,8 @@ from django.forms.utils import ErrorDict
 from django.utils.safestring import mark_safe
 from django_countries import countries
 
-from listings.enums import UnitOfSale
-from listings.images import IMAGES_PER_LISTING_MAX, image_inspect
+from listings.enums import ImageStatus, UnitOfSale
+from listings.images import IMAGES_PER_LISTING_MAX, image_sniff
 from listings.models import Category, Listing, ListingImage
 from listings.search import ORDERING_CHOICES
 from marketplace.trade.currencies import CURRENCY_CHOICES
@@ -219,7 +219,7 @@ class ListingForm(forms.Form):
         problems = []
         for upload in files:
             try:
-                image_inspect(file=upload)
+                image_sniff(file=upload)
             except ValidationError as exc:
                 problems += [f"{upload.name}: {message}" for message in exc.messages]
         if problems:
@@ -230,7 +230,14 @@ class ListingForm(forms.Form):
         super().clean()
         removed = self.cleaned_data.get("remove_images") or []
         added = self.cleaned_data.get("images") or []
-        kept = len(self.current_images) - len(removed)
+        # A refused (failed) image does not count: the seller replaces it.
+        kept = len(
+            [
+                image
+                for image in self.current_images
+                if image.status != ImageStatus.FAILED and image not in removed
+            ]
+        )
         if added and kept + len(added) > IMAGES_PER_LISTING_MAX:
             self.add_error(
                 "images",

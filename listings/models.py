@@ -9,9 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django_countries.fields import CountryField
 
-from listings.enums import ListingStatus, UnitOfSale
+from listings.enums import ImageStatus, ListingStatus, UnitOfSale
 from marketplace.accounts.models import Company
 from marketplace.core.models import BaseModel
+from marketplace.core.storage import private_storage
 from marketplace.trade.currencies import CURRENCY_CHOICES
 from marketplace.trade.incoterms import INCOTERM_CHOICES
 from marketplace.trade.models import HSCode
@@ -172,11 +173,27 @@ def listing_image_path(instance: "ListingImage", filename: str) -> str:
     return f"listings/{instance.listing_id}/{filename}"
 
 
+class ListingImageQuerySet(models.QuerySet["ListingImage"]):
+    def ready(self) -> "ListingImageQuerySet":
+        """The processed images: the only ones anybody but the seller sees."""
+        return self.filter(status=ImageStatus.READY)
+
+
 class ListingImage(BaseModel):
+    """A listing photo. ``upload`` is the file as the seller sent it, kept in the private
+    storage (it may carry EXIF with GPS) until the worker has made the public copies
+    ``original`` (full size, metadata stripped), ``card`` and ``detail``: status pending →
+    ready, or failed with ``failure_reason``. Buyers only ever see ready images."""
+
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="images")
-    original = models.ImageField(
-        upload_to=listing_image_path, width_field="width", height_field="height"
+    status = models.CharField(
+        max_length=8, choices=ImageStatus.choices, default=ImageStatus.PENDING, db_index=True
     )
+    failure_reason = models.TextField(blank=True, help_text="Why the image was refused.")
+    upload = models.FileField(
+        upload_to=listing_image_path, storage=private_storage, blank=True, max_length=200
+    )
+    original = models.ImageField(upload_to=listing_image_path, blank=True)
     card = models.ImageField(upload_to=listing_image_path, blank=True)
     detail = models.ImageField(upload_to=listing_image_path, blank=True)
     width = models.PositiveIntegerField(default=0)
@@ -186,8 +203,17 @@ class ListingImage(BaseModel):
     alt_text = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = ListingImageQuerySet.as_manager()
+
     class Meta:
         ordering = ["listing", "position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=ImageStatus.READY)
+                | (~Q(original="") & ~Q(card="") & ~Q(detail="")),
+                name="listing_image_ready_has_files",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Image {self.position} of {self.listing_id}"

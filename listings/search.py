@@ -668,7 +668,7 @@ def _in_order(ids: list[int]) -> "ListingSearchResults":
         .prefetch_related(
             # Ordered by their own columns: the models' default ordering joins the listing.
             Prefetch("price_tiers", queryset=PriceTier.objects.order_by("min_quantity")),
-            Prefetch("images", queryset=ListingImage.objects.order_by("position", "id")),
+            Prefetch("images", queryset=ListingImage.objects.ready().order_by("position", "id")),
         ),
     )
 

@@ -22,7 +22,7 @@ def _with_related(queryset: QuerySet[Listing]) -> QuerySet[Listing]:
         "seller", "category", "category__parent", "hs_code"
     ).prefetch_related(
         Prefetch("price_tiers", queryset=PriceTier.objects.order_by("min_quantity")),
-        Prefetch("images", queryset=ListingImage.objects.order_by("position", "id")),
+        Prefetch("images", queryset=ListingImage.objects.ready().order_by("position", "id")),
     )
 
 
@@ -182,7 +182,8 @@ _PUBLIC_ROWS_SQL = """
                        'detail', image.detail, 'width', image.width, 'height', image.height,
                        'alt_text', image.alt_text)
                     ORDER BY image.position, image.id)
-            FROM listings_listingimage AS image WHERE image.listing_id = listing.id) AS images,
+            FROM listings_listingimage AS image
+            WHERE image.listing_id = listing.id AND image.status = 'ready') AS images,
            listing.rejection_reason, listing.created_at, listing.published_at
     FROM listings_listing AS listing
     JOIN accounts_company AS seller ON seller.id = listing.seller_id
@@ -255,7 +256,8 @@ _PAGE_SQL = f"""
            (SELECT json_agg(json_build_object(
                        {", ".join(f"'{f.attname}', image.\"{f.column}\"" for f in _IMAGE_FIELDS)})
                     ORDER BY image.position, image.id)
-            FROM listings_listingimage AS image WHERE image.listing_id = listing.id),
+            FROM listings_listingimage AS image
+            WHERE image.listing_id = listing.id AND image.status = 'ready'),
            {_PUBLIC_VERSION_COLUMNS}
     FROM listings_listing AS listing
     JOIN accounts_company AS seller ON seller.id = listing.seller_id
@@ -342,3 +344,9 @@ def listing_get_for_page_versioned(
     _prefetched(listing, "images", [_image(values) for values in images or []])
     version = tuple(row[-_PUBLIC_VERSION_LENGTH:])
     return listing, version if listing.status == ListingStatus.PUBLISHED else None
+
+
+def listing_image_list_for_seller(*, listing: Listing) -> QuerySet[ListingImage]:
+    """Every photo of the seller's own ``listing`` (the caller has checked it is theirs):
+    pending, ready and failed, with the reason of a failure."""
+    return ListingImage.objects.filter(listing=listing).order_by("position", "id")

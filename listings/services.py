@@ -7,20 +7,23 @@ database and the file storage as they were. Status changes go through
 """
 
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 from itertools import pairwise
-from typing import Any
+from pathlib import PurePosixPath
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Max
-from django.db.models.fields.files import FieldFile
+from django.db.models.fields.files import FieldFile, FileField
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -28,12 +31,14 @@ from django_countries import countries
 
 from listings.enums import (
     EDITABLE_STATUSES,
+    IMAGE_TRANSITIONS,
     LISTING_TRANSITIONS,
     REVIEWED_FIELDS,
+    ImageStatus,
     ListingStatus,
     UnitOfSale,
 )
-from listings.images import IMAGES_PER_LISTING_MAX, image_inspect, image_variants_render
+from listings.images import IMAGES_PER_LISTING_MAX, ImageRefused, image_render, image_sniff
 from listings.models import Category, Listing, ListingImage, ModerationEvent, PriceTier
 from marketplace.accounts.enums import MANAGING_ROLES
 from marketplace.accounts.models import Company, Membership, User
@@ -409,6 +414,41 @@ def _clean_listing_values(values: Mapping[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+# Fields whose values must agree with each other: checked when any of them is set.
+_STOCK_FIELDS = frozenset({"stock", "moq"})
+_CARTON_WEIGHT_FIELDS = frozenset(
+    {"carton_gross_weight_kg", "units_per_carton", "unit_net_weight_kg"}
+)
+
+
+def _check_listing_relations(cleaned: Mapping[str, Any], *, changed: Collection[str]) -> None:
+    """Refuse values that cannot all be true together, reported on the field to correct.
+
+    Checked only when one of the fields is being set, so that a listing whose stock fell
+    below its MOQ through orders can still have its title edited.
+    """
+    errors = _Errors()
+    stock, moq = cleaned["stock"], cleaned["moq"]
+    if _STOCK_FIELDS & set(changed) and 0 < stock < moq:
+        errors.add(
+            "stock",
+            f"The stock ({stock:,}) is below the minimum order quantity ({moq:,}): no buyer "
+            "could order it. Enter at least the MOQ, or 0 while it is out of stock.",
+        )
+    units, unit_net, gross = (
+        cleaned["units_per_carton"],
+        cleaned["unit_net_weight_kg"],
+        cleaned["carton_gross_weight_kg"],
+    )
+    if _CARTON_WEIGHT_FIELDS & set(changed) and gross < units * unit_net:
+        errors.add(
+            "carton_gross_weight_kg",
+            f"A carton of {units:,} units at {unit_net} kg each holds {units * unit_net} kg net: "
+            f"its gross weight ({gross} kg) cannot be less.",
+        )
+    errors.raise_if_any()
+
+
 # --- prices ---------------------------------------------------------------------------
 
 
@@ -529,6 +569,7 @@ def listing_create(
             "price_tiers": price_tiers,
         }
     )
+    _check_listing_relations(values, changed=LISTING_FIELDS)
     tiers: list[TierInput] = values.pop("price_tiers")
     hs = values.pop("hs_code")
     with transaction.atomic(durable=True):
@@ -584,6 +625,7 @@ def listing_update(*, listing: Listing, actor: User, **changes: Any) -> Listing:
         ]
         if not changed:
             return locked
+        _check_listing_relations(cleaned, changed=changed)
         update_fields: list[str] = []
         for name in changed:
             if name == "price_tiers":
@@ -695,7 +737,9 @@ def _files_delete_on_commit(files: list[FieldFile]) -> None:
 
 
 def _image_files(images: Iterable[ListingImage]) -> list[FieldFile]:
-    return [f for image in images for f in (image.original, image.card, image.detail) if f]
+    return [
+        f for image in images for f in (image.upload, image.original, image.card, image.detail) if f
+    ]
 
 
 def listing_delete(*, listing: Listing, actor: User) -> None:
@@ -716,7 +760,9 @@ def listing_delete(*, listing: Listing, actor: User) -> None:
 def listing_image_add(
     *, listing: Listing, actor: User, file: UploadedFile, alt_text: str = ""
 ) -> ListingImage:
-    """Attach a photo: checked by content, stored under a random name, with resized copies."""
+    """Attach a photo: checked cheaply here (size, magic bytes), stored privately under a
+    random name as pending; the worker decodes it and makes the public copies
+    (``listing_image_process``, enqueued once this has committed)."""
     _require_member(actor=actor, company=listing.seller)
     alt_text = (alt_text or "").strip()
     if len(alt_text) > 200:
@@ -727,8 +773,7 @@ def listing_image_add(
                 ]
             }
         )
-    inspected = image_inspect(file=file)
-    variants = image_variants_render(file=file)
+    sniffed = image_sniff(file=file)
     stem = uuid.uuid4().hex
     image: ListingImage | None = None
     try:
@@ -739,25 +784,28 @@ def listing_image_add(
                     f"A listing that is {locked.get_status_display().lower()} cannot be edited.",
                     code="listing_not_editable",
                 )
-            existing = ListingImage.objects.filter(listing=locked).aggregate(
-                count=Count("id"), last=Max("position")
+            existing = (
+                ListingImage.objects.filter(listing=locked)
+                .exclude(status=ImageStatus.FAILED)
+                .aggregate(count=Count("id"))
             )
+            last = ListingImage.objects.filter(listing=locked).aggregate(last=Max("position"))
             if existing["count"] >= IMAGES_PER_LISTING_MAX:
                 raise ValidationError(
                     {"image": [f"A listing can have at most {IMAGES_PER_LISTING_MAX} images."]}
                 )
             image = ListingImage(
                 listing=locked,
-                content_type=inspected.format.content_type,
-                size_bytes=inspected.size_bytes,
+                status=ImageStatus.PENDING,
+                content_type=sniffed.format.content_type,
+                size_bytes=sniffed.size_bytes,
                 alt_text=alt_text,
-                position=(existing["last"] + 1) if existing["last"] is not None else 0,
+                position=(last["last"] + 1) if last["last"] is not None else 0,
             )
             file.seek(0)
-            image.original.save(f"{stem}{inspected.format.extension}", file, save=False)
-            image.card.save(f"{stem}-card.jpg", variants["card"], save=False)
-            image.detail.save(f"{stem}-detail.jpg", variants["detail"], save=False)
+            image.upload.save(f"{stem}{sniffed.format.extension}", file, save=False)
             image.save()
+            transaction.on_commit(partial(_image_process_enqueue, image_id=image.pk))
     except BaseException:
         if image is not None:  # the row is rolled back; its files must go too
             for stored in _image_files([image]):
@@ -765,6 +813,106 @@ def listing_image_add(
                     stored.storage.delete(stored.name)
         raise
     return image
+
+
+def _image_process_enqueue(*, image_id: int) -> None:
+    from listings.tasks import listing_image_process_task
+
+    listing_image_process_task.delay(image_id=image_id)
+
+
+def listing_image_process(*, image_id: int) -> ListingImage | None:
+    """Decode a pending photo (in the worker) and publish its metadata-free copies, or mark
+    it failed with the reason; ``None`` if it is gone. Idempotent: anything but a pending
+    image is returned as it is."""
+    image = ListingImage.objects.filter(pk=image_id).first()
+    if image is None or image.status != ImageStatus.PENDING:
+        return image
+    try:
+        with image.upload.open("rb") as upload:
+            rendered = image_render(file=upload, content_type=image.content_type)
+    except ImageRefused as refused:
+        return _image_finish(image=image, target=ImageStatus.FAILED, reason=refused.message)
+    except FileNotFoundError:
+        return _image_finish(
+            image=image,
+            target=ImageStatus.FAILED,
+            reason="The uploaded file was lost before it could be processed; upload it again.",
+        )
+    stem = PurePosixPath(image.upload.name or "").stem
+    public = _public_image_storage()
+    folder = f"listings/{image.listing_id}"
+    saved: list[str] = []
+    try:
+        saved.append(public.save(f"{folder}/{stem}{rendered.format.extension}", rendered.original))
+        saved.append(public.save(f"{folder}/{stem}-card.jpg", rendered.card))
+        saved.append(public.save(f"{folder}/{stem}-detail.jpg", rendered.detail))
+        return _image_finish(
+            image=image,
+            target=ImageStatus.READY,
+            files={"original": saved[0], "card": saved[1], "detail": saved[2]},
+            width=rendered.width,
+            height=rendered.height,
+        )
+    except BaseException:
+        for name in saved:
+            public.delete(name)
+        raise
+
+
+# A pending image is normally processed within seconds of its upload; one still pending after
+# this long lost its task (the broker was down at commit time) and beat processes it.
+IMAGE_PENDING_GRACE = timedelta(minutes=5)
+IMAGE_RESUME_BATCH = 50
+
+
+def listing_images_pending_resume(*, now: datetime | None = None) -> int:
+    """Process the photos left pending for longer than ``IMAGE_PENDING_GRACE`` (oldest first,
+    at most ``IMAGE_RESUME_BATCH``); returns how many were processed. The safety net of beat."""
+    cutoff = (now or timezone.now()) - IMAGE_PENDING_GRACE
+    ids = list(
+        ListingImage.objects.filter(status=ImageStatus.PENDING, created_at__lt=cutoff)
+        .order_by("created_at", "id")
+        .values_list("id", flat=True)[:IMAGE_RESUME_BATCH]
+    )
+    for image_id in ids:
+        listing_image_process(image_id=image_id)
+    return len(ids)
+
+
+def _public_image_storage() -> Storage:
+    """Where the public copies go: the storage of ``ListingImage.original`` (MEDIA_ROOT)."""
+    return cast(FileField, ListingImage._meta.get_field("original")).storage
+
+
+def _image_finish(
+    *,
+    image: ListingImage,
+    target: str,
+    reason: str = "",
+    files: Mapping[str, str] | None = None,
+    width: int = 0,
+    height: int = 0,
+) -> ListingImage | None:
+    """Move a pending image to ready (with its public files) or failed (with the reason);
+    the private upload goes once this has committed. ``None`` if the image was removed
+    meanwhile (the new public files are then deleted)."""
+    with transaction.atomic(durable=True):
+        current = ListingImage.objects.select_for_update().filter(pk=image.pk).first()
+        if current is None or current.status != ImageStatus.PENDING:
+            for name in (files or {}).values():
+                _public_image_storage().delete(name)
+            return current
+        upload = current.upload
+        extra: dict[str, object] = {"upload": "", "failure_reason": reason[:2000]}
+        if files:
+            extra.update(files)
+            extra.update(width=width, height=height)
+        done = transition(
+            instance=current, target=target, allowed=IMAGE_TRANSITIONS, extra_fields=extra
+        )
+        _files_delete_on_commit([upload])
+    return done
 
 
 def listing_image_remove(*, image: ListingImage, actor: User) -> None:

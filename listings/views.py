@@ -206,7 +206,8 @@ def listing_edit(request: HttpRequest, company: Company, pk: int | None = None) 
         messages.error(request, f"“{listing.title}” is archived and can no longer be edited.")
         return redirect("listings:my_listings")
     tree = list(selectors.category_tree())
-    images = list(listing.images.all()) if listing else []
+    # The seller sees every photo, with its processing status (others see ready ones only).
+    images = list(selectors.listing_image_list_for_seller(listing=listing)) if listing else []
 
     def listing_form(*args: Any, **kwargs: Any) -> ListingForm:
         return ListingForm(*args, categories=tree, listing=listing, images=images, **kwargs)

@@ -74,3 +74,15 @@ def cart_for_company(*, company: Company) -> Cart | None:
         )
         .first()
     )
+
+
+def order_estimate_known(*, order: Order, part: str) -> bool:
+    """Whether the order's frozen estimate of ``part`` ("duty" or "import_tax") is known.
+
+    It is not when no rate was known for a line (the snapshot keeps ``None``, not 0) or when
+    no estimate could be made at all; an order without any snapshot keeps its stored amount.
+    """
+    snapshot = order.landed_cost or {}
+    if not snapshot:
+        return True
+    return "goods" in snapshot and snapshot.get(part) is not None

@@ -450,6 +450,9 @@ def _landed_cost(
     duty = total_of(lambda e: e.duty.amount)
     import_tax = total_of(lambda e: e.import_tax.amount)
     freight_known = all(e.freight.amount is not None for e in estimates)
+    # A duty or tax with no known rate is unknown, not 0 (the order keeps the known part).
+    duty_known = all(e.duty.amount is not None for e in estimates)
+    import_tax_known = all(e.import_tax.amount is not None for e in estimates)
     snapshot = {
         "currency": currency,
         "incoterm": incoterm.code,
@@ -459,8 +462,8 @@ def _landed_cost(
         "goods": goods.as_dict(),
         "freight": total_of(lambda e: e.freight.amount).as_dict() if freight_known else None,
         "insurance": total_of(lambda e: e.insurance.amount).as_dict(),
-        "duty": duty.as_dict(),
-        "import_tax": import_tax.as_dict(),
+        "duty": duty.as_dict() if duty_known else None,
+        "import_tax": import_tax.as_dict() if import_tax_known else None,
         "total_for_buyer": total_of(lambda e: e.total_for_buyer).as_dict(),
         "borne_by_seller": total_of(lambda e: e.borne_by_seller).as_dict(),
         "flags": sorted({flag for e in estimates for flag in e.flags}),

@@ -104,6 +104,8 @@ def _cart_groups(company: Company) -> list[SellerGroup]:
 
 
 PARTY_LABELS = {"buyer": "Buyer", "seller": "Seller"}
+# A duty or tax with no known rate: never shown (or counted) as 0.00.
+UNKNOWN = "Unknown"
 
 
 def _money_text(value: dict[str, str] | None) -> str | None:
@@ -185,19 +187,27 @@ def _rows(
         {
             "key": "duty",
             "label": f"Import duty{f' ({duty_rate})' if duty_rate else ''}",
-            "amount": duty,
+            "amount": UNKNOWN if duty is None else duty,
             "payer": PARTY_LABELS.get(duty_payer, ""),
             "detail": (charges.get("duty") or {}).get("note", ""),
         },
         {
             "key": "import_tax",
             "label": f"{tax_name or 'Import tax'}{f' ({tax_rate})' if tax_rate else ''}",
-            "amount": import_tax,
+            "amount": UNKNOWN if import_tax is None else import_tax,
             "payer": PARTY_LABELS.get(duty_payer, ""),
             "detail": (charges.get("import_tax") or {}).get("note", ""),
         },
     ]
     return rows
+
+
+def _total(total: dict[str, str] | None, flags: list[str]) -> dict[str, Any]:
+    """The total as the table shows it: "Unknown" when a duty or tax is unknown, with the sum
+    of the costs that are known beside it."""
+    if "total_incomplete" in flags:
+        return {"total": UNKNOWN, "total_known": _money_text(total), "total_incomplete": True}
+    return {"total": _money_text(total), "total_known": None, "total_incomplete": False}
 
 
 def breakdown_from_estimate(estimate: Any) -> dict[str, Any]:
@@ -226,7 +236,7 @@ def breakdown_from_estimate(estimate: Any) -> dict[str, Any]:
             tax_rate=_percent_text(tax_rate),
             tax_name=tax_rate.get("name", ""),
         ),
-        "total": _money_text(data["total_for_buyer"]),
+        **_total(data["total_for_buyer"], data["flags"]),
         "total_label": "Landed cost for the buyer",
         "borne_by_seller": None
         if Money(data["borne_by_seller"]["amount"], data["currency"]).is_zero()
@@ -323,7 +333,7 @@ def breakdown_from_snapshot(snapshot: dict[str, Any] | None) -> dict[str, Any] |
     return {
         **base,
         "rows": rows,
-        "total": _money_text(total),
+        **_total(total, flags),
         "total_label": "Landed cost for the buyer",
         "borne_by_seller": None
         if not borne or Money(borne["amount"], borne["currency"]).is_zero()
@@ -593,8 +603,12 @@ def _render_detail(
             "lines": lines,
             "totals": totals,
             "total": money(order.total_minor),
-            "duty": money(order.duty_minor),
-            "import_tax": money(order.import_tax_minor),
+            "duty": money(order.duty_minor)
+            if selectors.order_estimate_known(order=order, part="duty")
+            else UNKNOWN,
+            "import_tax": money(order.import_tax_minor)
+            if selectors.order_estimate_known(order=order, part="import_tax")
+            else UNKNOWN,
             "needs_freight": INCOTERMS[order.incoterm].seller_pays_main_carriage,
             "shipment": getattr(order, "shipment", None),
             "dispute": getattr(order, "dispute", None),

@@ -76,8 +76,25 @@ class ListingImageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ListingImage
-        fields = ["id", "card_url", "detail_url", "original_url", "width", "height", "alt_text"]
+        fields = [
+            "id",
+            "status",
+            "failure_reason",
+            "card_url",
+            "detail_url",
+            "original_url",
+            "width",
+            "height",
+            "alt_text",
+        ]
         read_only_fields = fields
+        extra_kwargs = {
+            "status": {
+                "help_text": "pending until the worker has processed the upload (no URLs "
+                "yet), then ready, or failed with `failure_reason`. Listings show ready "
+                "images only."
+            }
+        }
 
     def _url(self, field: Any) -> str | None:
         if not field:
@@ -265,6 +282,8 @@ def listing_rows_data(rows: list[dict[str, Any]], *, request: Any) -> list[dict[
                 "images": [
                     {
                         "id": image["id"],
+                        "status": "ready",  # the rows hold ready images only
+                        "failure_reason": "",
                         "card_url": url("card", image["card"]),
                         "detail_url": url("detail", image["detail"]),
                         "original_url": url("original", image["original"]),
@@ -363,7 +382,10 @@ class ListingWriteSerializer(serializers.Serializer):
 
 
 class ListingImageUploadSerializer(serializers.Serializer):
-    image = serializers.FileField(help_text="JPEG, PNG or WebP; at most 5 MB and 8,000 px.")
+    image = serializers.FileField(
+        help_text="JPEG, PNG or WebP (judged by its first bytes); at most 5 MB. Decoded later "
+        "by the worker: at most 8,000 px a side and LISTING_IMAGE_MAX_PIXELS pixels."
+    )
     alt_text = serializers.CharField(required=False, allow_blank=True, default="")
 
 

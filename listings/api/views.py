@@ -32,6 +32,7 @@ from listings.selectors import (
     listing_get_for_company,
     listing_get_for_page,
     listing_get_visible,
+    listing_image_list_for_seller,
     listing_list_for_company,
     listing_public_row,
     listing_public_rows,
@@ -253,9 +254,26 @@ class ListingImageCreateView(APIView):
 
     @extend_schema(
         tags=TAGS,
+        summary="The photos of one of your listings, with their processing status",
+        description="Every photo, pending, ready or failed (with `failure_reason`); the "
+        "listing itself shows ready ones only.",
+        parameters=[X_COMPANY_PARAMETER],
+        responses={200: ListingImageSerializer(many=True)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        listing = listing_get_for_company(company=require_active_company(request), listing_id=pk)
+        images = listing_image_list_for_seller(listing=listing)
+        return Response(
+            ListingImageSerializer(images, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(
+        tags=TAGS,
         summary="Add a photo to one of your listings",
-        description="Multipart field `image` (JPEG, PNG or WebP, checked by content; 5 MB "
-        "and 8,000 px at most) and optional `alt_text`.",
+        description="Multipart field `image` (JPEG, PNG or WebP by its first bytes; 5 MB at "
+        "most) and optional `alt_text`. The answer is the image as `pending`: the worker "
+        "decodes it (8,000 px a side and `LISTING_IMAGE_MAX_PIXELS` at most), strips its "
+        "metadata and makes the public copies, or marks it `failed` with the reason.",
         parameters=[X_COMPANY_PARAMETER],
         request={"multipart/form-data": ListingImageUploadSerializer},
         responses={201: ListingImageSerializer},

@@ -8,6 +8,7 @@ from django_countries.fields import CountryField
 
 from marketplace.accounts.enums import DocumentKind, MembershipRole, VerificationStatus
 from marketplace.core.models import BaseModel
+from marketplace.core.storage import private_storage
 from marketplace.trade.currencies import CURRENCY_CHOICES
 
 
@@ -159,7 +160,9 @@ class CompanyDocument(BaseModel):
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(max_length=32, choices=DocumentKind.choices)
-    file = models.FileField(upload_to=company_document_upload_to, max_length=255)
+    file = models.FileField(
+        upload_to=company_document_upload_to, storage=private_storage, max_length=255
+    )
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField(help_text="Size in bytes.")
@@ -169,6 +172,9 @@ class CompanyDocument(BaseModel):
 
     class Meta:
         ordering = ["company_id", "created_at", "id"]
+        permissions = [
+            ("view_verification_document", "Can download any company's verification documents")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(size__gt=0, size__lte=DOCUMENT_MAX_BYTES),

@@ -57,14 +57,19 @@ def company_verification_event_list_for_company(
     )
 
 
+# Staff who may read every company's verification documents (the "verification" group).
+VIEW_VERIFICATION_DOCUMENT = "accounts.view_verification_document"
+
+
 def company_document_for_user(*, user: User, document_id: int) -> CompanyDocument | None:
-    """A verification document, if the user is a member of its company or platform staff."""
-    if not user.is_authenticated:
+    """A verification document, if the user is a member of its company or platform staff
+    with the permission ``accounts.view_verification_document``."""
+    if not (user.is_authenticated and user.is_active):
         return None
     documents = CompanyDocument.objects.select_related("company")
-    if not (user.is_active and user.is_staff):
+    if not (user.is_staff and user.has_perm(VIEW_VERIFICATION_DOCUMENT)):
         documents = documents.filter(company__memberships__user=user)
-    return documents.filter(pk=document_id).first()
+    return documents.filter(pk=document_id).distinct().first()
 
 
 # --- email confirmation -----------------------------------------------------------------

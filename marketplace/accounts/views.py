@@ -10,7 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.accounts import selectors, services
 from marketplace.accounts.enums import MANAGING_ROLES, VerificationStatus
@@ -24,6 +24,7 @@ from marketplace.accounts.middleware import ACTIVE_COMPANY_SESSION_KEY
 from marketplace.accounts.models import Company, Membership
 from marketplace.core.exceptions import DomainError, InvalidTransition
 from marketplace.core.rate_limits import RateLimit, rate_limited_response, rate_limits_retry_after
+from marketplace.core.storage import private_file_response
 
 
 def _active_membership(request: HttpRequest) -> Membership:
@@ -268,6 +269,7 @@ def company_verification(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def company_document(request: HttpRequest, pk: int) -> FileResponse:
     document = selectors.company_document_for_user(
         user=request.user,  # type: ignore[arg-type]
@@ -275,9 +277,6 @@ def company_document(request: HttpRequest, pk: int) -> FileResponse:
     )
     if document is None:
         raise Http404("No such document.")
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
+    return private_file_response(
+        document.file, filename=document.original_name, content_type=document.content_type
     )

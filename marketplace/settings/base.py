@@ -130,10 +130,19 @@ STATIC_ROOT = Path(env("STATIC_ROOT", default=str(BASE_DIR / ".local" / "staticf
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / ".local" / "media")))
+# Verification documents and trade PDFs: a folder apart from MEDIA_ROOT that is never served
+# under a URL; they are downloaded only through views that check access.
+PRIVATE_MEDIA_ROOT = Path(
+    env("PRIVATE_MEDIA_ROOT", default=str(BASE_DIR / ".local" / "private-media"))
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {"BACKEND": "marketplace.core.storage.PrivateFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Listing photos are decoded by the Celery worker (never in a request) with this pixel limit;
+# an image over it (a decompression bomb) is refused and marked failed.
+LISTING_IMAGE_MAX_PIXELS = env.int("LISTING_IMAGE_MAX_PIXELS", default=40_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 # The HS 2022 table shipped in the repository (ODC-PDDL-1.0; see its SOURCE.md).
@@ -256,6 +265,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "refresh-search-terms": {
         "task": "listings.tasks.search_terms_refresh_task",
         "schedule": crontab(minute=40, hour=3),
+    },
+    "resume-pending-listing-images": {
+        "task": "listings.tasks.listing_images_pending_resume_task",
+        "schedule": 300.0,
     },
     "resume-settlements": {"task": "payments.tasks.settlements_resume_task", "schedule": 900.0},
     "retry-failed-stripe-events": {

@@ -44,8 +44,13 @@ How it is worked out
 - Each component is rounded once, by ``quantize``, in the order currency.
 - Rates come from ``DutyRate``, ``ImportTax`` and ``CustomsRegime`` (admin-editable); each
   used row travels in the result with its source and whether it is a sample, and the flag
-  ``sample_rates`` says the estimate rests on unchecked sample data. No rate known for the
-  destination gives duty or tax 0 with the flag ``no_duty_rate`` / ``no_import_tax``.
+  ``sample_rates`` says the estimate rests on unchecked sample data.
+- No rate known for the destination (and no de minimis relief that makes it zero anyway)
+  means the duty or tax is unknown, never 0: its ``amount`` is ``None`` with the flag
+  ``no_duty_rate`` / ``no_import_tax`` (a tax with the duty in its base is unknown too when
+  the duty is), and the flag ``total_incomplete`` says ``total_for_buyer`` (and
+  ``borne_by_seller`` under DDP) add up only the known costs: not a landed cost to show as
+  such. Pages say "unknown" for such a total.
 
 ``LandedCost.as_dict()`` is the JSON shape for the API and for freezing on the order: money as
 ``{"amount": "12.50", "currency": "USD"}``, rates as strings, payers as "buyer" / "seller".
@@ -521,17 +526,18 @@ def landed_cost_calculate(
         duty_notes = []
         if basis == CustomsValueBasis.CIF and freight is None:
             duty_notes.append("The customs value leaves out the freight, not known yet.")
-        if rates.duty is None:
-            flags.add("no_duty_rate")
-            duty_amount = zero
-            duty_notes.append("No duty rate is known for this destination and HS code.")
-        elif _below_de_minimis(goods, rates.duty_de_minimis):
+        duty_amount: Money | None
+        if _below_de_minimis(goods, rates.duty_de_minimis):
             flags.add("duty_de_minimis")
             duty_amount = zero
             duty_notes.append(
                 f"No duty: the goods' value does not exceed the de minimis of "
                 f"{rates.duty_de_minimis}."
             )
+        elif rates.duty is None:
+            flags.add("no_duty_rate")
+            duty_amount = None
+            duty_notes.append("Unknown: no duty rate is known for this destination and HS code.")
         else:
             duty_amount = _percent_of(customs_value, rates.duty.percent)
         if duties_payer == "seller":
@@ -547,24 +553,30 @@ def landed_cost_calculate(
         )
 
         tax_notes = []
-        if rates.import_tax is None:
-            flags.add("no_import_tax")
-            tax_base = customs_value
+        tax_amount: Money | None
+        tax_base: Money | None = customs_value
+        if _below_de_minimis(goods, rates.tax_de_minimis):
+            flags.add("tax_de_minimis")
             tax_amount = zero
-            tax_notes.append("No import tax is known for this destination.")
+            tax_notes.append(
+                f"No import tax: the goods' value does not exceed the de minimis of "
+                f"{rates.tax_de_minimis}."
+            )
+        elif rates.import_tax is None:
+            flags.add("no_import_tax")
+            tax_amount = None
+            tax_notes.append("Unknown: no import tax is known for this destination.")
+        elif rates.import_tax.duty_in_base and duty_amount is None:
+            tax_base = None
+            tax_amount = None
+            tax_notes.append("Unknown: it is charged on the duty, which is not known.")
         else:
             tax_base = (
-                customs_value + duty_amount if rates.import_tax.duty_in_base else customs_value
+                customs_value + duty_amount
+                if rates.import_tax.duty_in_base and duty_amount is not None
+                else customs_value
             )
-            if _below_de_minimis(goods, rates.tax_de_minimis):
-                flags.add("tax_de_minimis")
-                tax_amount = zero
-                tax_notes.append(
-                    f"No import tax: the goods' value does not exceed the de minimis of "
-                    f"{rates.tax_de_minimis}."
-                )
-            else:
-                tax_amount = _percent_of(tax_base, rates.import_tax.percent)
+            tax_amount = _percent_of(tax_base, rates.import_tax.percent)
         if duties_payer == "seller":
             tax_notes.append(f"Paid and borne by the seller under {incoterm.code}.")
         tax_charge = Charge(
@@ -581,6 +593,8 @@ def landed_cost_calculate(
     if any(row is not None and row.is_sample for row in used):
         flags.add("sample_rates")
 
+    if duty_charge.amount is None or tax_charge.amount is None:
+        flags.add("total_incomplete")
     charges = (goods_charge, freight_charge, insurance_charge, duty_charge, tax_charge)
     total_for_buyer = sum(
         (c.amount for c in charges if c.amount is not None and c.in_buyer_total), zero

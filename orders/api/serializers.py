@@ -16,6 +16,7 @@ from marketplace.trade.money import UNIT_PRICE_DECIMALS, Money
 from orders.enums import OrderStatus
 from orders.forms import order_actions_for
 from orders.models import Order, OrderEvent, OrderLine
+from orders.selectors import order_estimate_known
 
 _INT_MAX = 2_147_483_647
 # Freight and insurance: up to 14 digits keeps every total inside a 64-bit minor-unit column.
@@ -100,8 +101,16 @@ class OrderTotalsSerializer(serializers.Serializer):
     freight = MoneySerializer()
     insurance = MoneySerializer()
     platform_fee = MoneySerializer()
-    duty_estimate = MoneySerializer(help_text="Estimated; paid at the border, not charged.")
-    import_tax_estimate = MoneySerializer(help_text="Estimated; paid at the border, not charged.")
+    duty_estimate = MoneySerializer(
+        allow_null=True,
+        help_text="Estimated; paid at the border, not charged. `null` when unknown: no duty "
+        "rate is known for a line (the landed cost has the flag `no_duty_rate`).",
+    )
+    import_tax_estimate = MoneySerializer(
+        allow_null=True,
+        help_text="Estimated; paid at the border, not charged. `null` when unknown: no import "
+        "tax is known, or it is charged on a duty that is unknown.",
+    )
     total = MoneySerializer(help_text="Charged: goods + freight + insurance + platform fee.")
 
 
@@ -194,15 +203,19 @@ class OrderSerializer(serializers.ModelSerializer):
         }
 
     @extend_schema_field(OrderTotalsSerializer)
-    def get_totals(self, order: Order) -> dict[str, dict[str, str]]:
+    def get_totals(self, order: Order) -> dict[str, dict[str, str] | None]:
         c = order.currency
         return {
             "goods": money_dict(order.goods_minor, c),
             "freight": money_dict(order.freight_minor, c),
             "insurance": money_dict(order.insurance_minor, c),
             "platform_fee": money_dict(order.platform_fee_minor, c),
-            "duty_estimate": money_dict(order.duty_minor, c),
-            "import_tax_estimate": money_dict(order.import_tax_minor, c),
+            "duty_estimate": money_dict(order.duty_minor, c)
+            if order_estimate_known(order=order, part="duty")
+            else None,
+            "import_tax_estimate": money_dict(order.import_tax_minor, c)
+            if order_estimate_known(order=order, part="import_tax")
+            else None,
             "total": money_dict(order.total_minor, c),
         }
 
@@ -324,7 +337,10 @@ class RateUsedSerializer(serializers.Serializer):
 
 
 class ChargeSerializer(serializers.Serializer):
-    amount = MoneySerializer(allow_null=True, help_text="null when not known yet.")
+    amount = MoneySerializer(
+        allow_null=True,
+        help_text="null when not known: freight not quoted yet, or no duty / import tax rate.",
+    )
     payer = serializers.ChoiceField(choices=PARTY_CHOICES, help_text="Who pays it out.")
     borne_by = serializers.ChoiceField(choices=PARTY_CHOICES, help_text="Who carries the cost.")
     on_invoice = serializers.BooleanField(help_text="Charged by the seller on the order.")
@@ -351,9 +367,21 @@ class LandedCostSerializer(serializers.Serializer):
     customs_value = MoneySerializer(allow_null=True)
     duty = ChargeSerializer()
     import_tax = ChargeSerializer()
-    total_for_buyer = MoneySerializer()
-    borne_by_seller = MoneySerializer()
+    total_for_buyer = MoneySerializer(
+        help_text="The buyer's costs that are known. With the flag `total_incomplete` a duty "
+        "or import tax is unknown (its `amount` is null) and is not in this sum: it is not "
+        "the landed cost (pages show it as unknown)."
+    )
+    borne_by_seller = MoneySerializer(
+        help_text="Duty and tax the seller bears (DDP), known ones only (see `total_incomplete`)."
+    )
     insurance_premium_bps = serializers.IntegerField()
     regime = serializers.JSONField(allow_null=True, help_text="The customs regime used.")
     fx_rates = serializers.ListField(child=serializers.JSONField())
-    flags = serializers.ListField(child=serializers.CharField())
+    flags = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="`freight_not_included`, `insurance_estimated`, `sample_rates`, "
+        "`no_customs_regime`, `no_duty_rate`, `no_import_tax`, `total_incomplete` (a duty or "
+        "tax is unknown: `total_for_buyer` leaves it out), `duty_de_minimis`, "
+        "`tax_de_minimis`, `same_customs_territory`.",
+    )

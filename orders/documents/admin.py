@@ -5,6 +5,7 @@ message, and a Regenerate action that issues a new version from the order as it 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 
 from orders.documents import services
@@ -68,7 +69,10 @@ class TradeDocumentAdmin(admin.ModelAdmin):
     def download(self, obj: TradeDocument) -> str:
         if obj.status != DocumentStatus.READY or not obj.file:
             return "—"
-        return format_html('<a href="{}">{}</a>', obj.file.url, obj.number)
+        # The access-checked download (the file has no public URL).
+        return format_html(
+            '<a href="{}">{}</a>', reverse("documents:download", args=[obj.pk]), obj.number
+        )
 
     @admin.action(description="Regenerate (new version from the order as it is now)")
     def regenerate(self, request: HttpRequest, queryset: QuerySet[TradeDocument]) -> None:

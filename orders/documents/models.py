@@ -13,6 +13,7 @@ from django.db.models import Q
 
 from marketplace.accounts.models import Company
 from marketplace.core.models import BaseModel
+from marketplace.core.storage import private_storage
 from orders.documents.enums import DocumentKind, DocumentStatus
 from orders.models import Order
 
@@ -44,7 +45,9 @@ class TradeDocument(BaseModel):
         max_length=8, choices=DocumentStatus.choices, default=DocumentStatus.PENDING, db_index=True
     )
     message = models.TextField(blank=True, help_text="Why the generation failed.")
-    file = models.FileField(upload_to=trade_document_upload_to, max_length=200, blank=True)
+    file = models.FileField(
+        upload_to=trade_document_upload_to, storage=private_storage, max_length=200, blank=True
+    )
     sha256 = models.CharField("SHA-256 of the PDF", max_length=64, blank=True, db_index=True)
     verification_code = models.CharField(
         max_length=32, unique=True, default=verification_code_new, editable=False
@@ -60,6 +63,9 @@ class TradeDocument(BaseModel):
 
     class Meta:
         ordering = ["order", "kind", "-version"]
+        permissions = [
+            ("view_any_trade_document", "Can see and download the trade documents of any order")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "kind", "version"], name="trade_document_order_kind_version"

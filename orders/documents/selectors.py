@@ -1,7 +1,7 @@
 """Reads of trade documents, filtered to who may see them.
 
-The two parties of an order (its buyer and its seller) and platform staff see an order's
-documents and download them; for anyone else they do not exist (``NotFound``, the 404).
+The two parties of an order (its buyer and its seller) and platform staff with the permission
+``documents.view_any_trade_document`` see an order's documents and download them; for anyone else they do not exist (``NotFound``, the 404).
 Verification is public but answers only about ready documents, by their code or hash.
 """
 
@@ -21,8 +21,19 @@ from orders.models import Order
 KIND_ORDER: tuple[str, ...] = (*KINDS_ON_CONFIRM, *KINDS_ON_SHIP)
 
 
-def _is_staff(user: User | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+# Staff who may see the documents of orders their company is not a party to.
+VIEW_ANY_PERMISSION = "documents.view_any_trade_document"
+
+
+def _sees_every_order(user: User | None) -> bool:
+    """Platform staff with the permission (a group such as "support"), not ``is_staff`` alone."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(VIEW_ANY_PERMISSION)
+    )
 
 
 def _pk(value: object) -> int:
@@ -33,7 +44,7 @@ def _pk(value: object) -> int:
 
 
 def _visible_orders(*, company: Company | None, user: User | None) -> QuerySet[Order]:
-    if _is_staff(user):
+    if _sees_every_order(user):
         return Order.objects.all()
     if company is None:
         return Order.objects.none()
@@ -70,7 +81,7 @@ def document_get_for_download(
     *, user: User | None, company: Company | None, document_id: object
 ) -> TradeDocument:
     """A document of an order whose buyer or seller is ``company``, or any document for
-    staff; ``NotFound`` otherwise (including a malformed id)."""
+    staff with the permission; ``NotFound`` otherwise (including a malformed id)."""
     pk = _pk(document_id)
     document = (
         TradeDocument.objects.filter(pk=pk, order__in=_visible_orders(company=company, user=user))

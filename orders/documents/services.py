@@ -19,7 +19,6 @@ import logging
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -27,6 +26,7 @@ from django.utils import timezone
 from marketplace.accounts.models import Company
 from marketplace.core.exceptions import DomainError, NotFound
 from marketplace.core.outbox import outbox_record
+from marketplace.core.storage import private_storage
 from marketplace.core.transitions import transition
 from orders.documents.data import (
     DocumentData,
@@ -119,7 +119,7 @@ def _issue(
                 seller=order.seller, kind=document.kind, year=timezone.localdate(now).year
             )
             pdf = _render(document=document, number=number, data=data, invoice=invoice)
-            stored = default_storage.save(
+            stored = private_storage().save(
                 trade_document_file_name(timezone.localdate(now).year), ContentFile(pdf)
             )
             TradeDocument.objects.filter(order=order, kind=document.kind, is_current=True).exclude(
@@ -149,7 +149,7 @@ def _issue(
         )
     except BaseException:
         if stored is not None:
-            default_storage.delete(stored)
+            private_storage().delete(stored)
         raise
 
 

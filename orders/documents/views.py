@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from marketplace.accounts.models import Company, User
 from marketplace.core.api.throttling import ClientAddressRateThrottle
 from marketplace.core.exceptions import NotFound
+from marketplace.core.storage import private_file_response
 from orders.documents import selectors
 from orders.documents.enums import DocumentStatus
 from orders.documents.forms import DocumentCheckForm, VerificationCodeForm
@@ -25,12 +26,9 @@ class DocumentCheckThrottle(ClientAddressRateThrottle):
 
 
 def document_file_response(document: TradeDocument) -> FileResponse:
-    """The document's PDF as an attachment named after its number."""
-    return FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=f"{document.number}.pdf",
-        content_type="application/pdf",
+    """The document's PDF as an attachment named after its number (private, not cached)."""
+    return private_file_response(
+        document.file, filename=f"{document.number}.pdf", content_type="application/pdf"
     )
 
 

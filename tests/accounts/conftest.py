@@ -27,9 +27,11 @@ def oversized_pdf_upload(name: str = "huge.pdf"):
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """Uploaded documents land in a folder of their own per test."""
+    """Uploaded documents land in a folder of their own per test (the private one: verification
+    documents are never in MEDIA_ROOT, which is set apart here to prove it)."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
+    return settings.PRIVATE_MEDIA_ROOT
 
 
 @pytest.fixture

@@ -61,8 +61,9 @@ def test_submit_moves_an_unverified_company_to_pending_and_stores_the_documents(
     assert folder == f"companies/{company.pk}/documents"
     assert stored_name != "registration.pdf"
     assert len(stored_name) == len("0" * 32 + ".pdf")
-    assert (settings.MEDIA_ROOT / first.file.name).read_bytes().startswith(b"%PDF-")
-    assert first.size == (settings.MEDIA_ROOT / first.file.name).stat().st_size
+    assert (settings.PRIVATE_MEDIA_ROOT / first.file.name).read_bytes().startswith(b"%PDF-")
+    assert first.size == (settings.PRIVATE_MEDIA_ROOT / first.file.name).stat().st_size
+    assert not (settings.MEDIA_ROOT / first.file.name).exists()
     event = CompanyVerificationEvent.objects.get(company=company)
     assert (event.actor, event.from_status, event.to_status, event.note) == (
         owner.user,
@@ -111,7 +112,7 @@ def test_submit_with_a_fake_pdf_is_refused_and_stores_nothing(owner, settings):
 
     assert excinfo.value.code == "content_mismatch"
     assert _state(owner.company) == before
-    assert not (settings.MEDIA_ROOT / "companies").exists()
+    assert not (settings.PRIVATE_MEDIA_ROOT / "companies").exists()
 
 
 def test_submit_with_an_oversized_file_is_refused(owner):
@@ -133,7 +134,9 @@ def test_submit_of_a_pending_company_is_an_invalid_transition(owner, settings):
 
     assert (excinfo.value.current, excinfo.value.target) == ("pending", "pending")
     assert _state(owner.company) == before
-    stored = list((settings.MEDIA_ROOT / f"companies/{owner.company.pk}/documents").iterdir())
+    stored = list(
+        (settings.PRIVATE_MEDIA_ROOT / f"companies/{owner.company.pk}/documents").iterdir()
+    )
     assert len(stored) == 1
 
 

@@ -7,6 +7,7 @@ from marketplace.accounts.models import Company, CompanyDocument, CompanyVerific
 from marketplace.accounts.services import DocumentUpload, company_verification_submit
 from tests.accounts.conftest import PDF_BYTES, TEXT_BYTES, oversized_pdf_upload, pdf_upload
 from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.permissions import grant
 
 pytestmark = pytest.mark.django_db
 
@@ -227,8 +228,15 @@ def test_document_download_is_for_members_and_platform_staff_only(client, owner)
     client.force_login(MembershipFactory().user)
     assert client.get(url).status_code == 404
 
-    client.force_login(UserFactory(is_staff=True))
+    # Staff need the permission (the "verification" group), not is_staff alone.
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    assert client.get(url).status_code == 404
+    client.force_login(grant(staff, "accounts.view_verification_document"))
     assert client.get(url).status_code == 200
+    # The permission without staff status opens nothing.
+    client.force_login(grant(UserFactory(), "accounts.view_verification_document"))
+    assert client.get(url).status_code == 404
 
 
 def test_verification_submit_by_a_staff_member_is_forbidden(client):

@@ -8,8 +8,10 @@ from orders.documents.models import TradeDocument
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """Every test stores its PDFs in a folder of its own."""
+    """Every test stores its PDFs in a folder of its own (the private one; MEDIA_ROOT is set
+    apart too, to prove nothing lands there)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
 
 
 def pdf_bytes(document: TradeDocument) -> bytes:

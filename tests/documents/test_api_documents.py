@@ -197,17 +197,29 @@ def test_a_download_asking_for_pdf_in_accept_still_gets_the_pdf():
     assert b"".join(response.streaming_content) == document_bytes(document)
 
 
-@pytest.mark.parametrize("who", ["outsider", "anonymous"])
-def test_anyone_else_gets_404_for_a_download(who):
+def test_another_company_gets_404_for_a_download():
     parties = order_with_parties()
     document = issue_document(order=parties.order, number="NBF-CI-2026-00001")
     before = documents_state()
 
-    response = _client(parties, who).get(f"/api/v1/documents/{document.pk}/download/")
+    response = _client(parties, "outsider").get(f"/api/v1/documents/{document.pk}/download/")
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
     assert documents_state() == before
+
+
+def test_a_signed_out_client_gets_401_whether_or_not_the_document_exists():
+    parties = order_with_parties()
+    document = issue_document(order=parties.order, number="NBF-CI-2026-00001")
+
+    existing = _client(parties, "anonymous").get(f"/api/v1/documents/{document.pk}/download/")
+    missing = _client(parties, "anonymous").get("/api/v1/documents/987654/download/")
+
+    for response in (existing, missing):
+        assert response.status_code == 401
+        assert response.json() == {"detail": "Authentication credentials were not provided."}
+        assert response["WWW-Authenticate"] == "Token"
 
 
 def test_a_download_of_a_document_that_does_not_exist_is_404():

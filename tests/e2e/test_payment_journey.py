@@ -147,12 +147,36 @@ def test_buyer_pays_in_the_sandbox_and_the_worker_pays_the_seller(
     seller_page.get_by_role("button", name="Mark as shipped").click()
     expect(seller_page.get_by_text("The order is shipped")).to_be_visible()
 
-    # The buyer confirms delivery and accepts the goods: the order completes.
+    # The buyer confirms delivery and accepts the goods, each asked for confirmation first:
+    # dismissing the question changes nothing; accepting it goes ahead.
     page.goto(f"/orders/{order.pk}/")
+    asked: list[str] = []
+
+    def answer(accept: bool):
+        def handle(dialog):
+            asked.append(dialog.message)
+            dialog.accept() if accept else dialog.dismiss()
+
+        return handle
+
+    page.once("dialog", answer(False))
+    page.get_by_role("button", name="Confirm delivery").click()
+    expect(page.get_by_role("button", name="Confirm delivery")).to_be_visible()
+    order.refresh_from_db()
+    assert order.status == "shipped"
+    page.once("dialog", answer(True))
     page.get_by_role("button", name="Confirm delivery").click()
     expect(page.get_by_text("Delivery confirmed")).to_be_visible()
+    page.once("dialog", answer(True))
     page.get_by_role("button", name="Accept the goods").click()
     expect(page.get_by_text("The goods are accepted and the order is completed.")).to_be_visible()
+    assert asked == [
+        f"Confirm that the goods of {order.number} have arrived? The inspection window then "
+        "starts and cannot be undone.",
+    ] * 2 + [
+        f"Accept the goods of {order.number}? The order completes and the payment is released "
+        "to the seller; you can no longer open a dispute."
+    ]
 
     # The real worker settles: seller share ¥72,000, platform fee ¥2,160.
     done = settlement_awaited(order)

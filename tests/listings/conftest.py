@@ -15,8 +15,10 @@ def _categories(request):
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
-    """Uploaded photos land in a folder of their own per test."""
+    """Uploaded photos land in a folder of their own per test: as uploaded in the private one,
+    their public copies in MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private-media"
 
 
 @pytest.fixture

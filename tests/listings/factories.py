@@ -20,7 +20,7 @@ from django.utils import timezone
 from PIL import Image
 
 from listings.enums import ListingStatus, UnitOfSale
-from listings.models import Category, Listing, ModerationEvent, PriceTier
+from listings.models import Category, Listing, ListingImage, ModerationEvent, PriceTier
 from listings.services import TierInput
 from marketplace.accounts.models import Company
 from marketplace.trade.models import HSCode
@@ -185,3 +185,13 @@ class ModerationEventFactory(factory.django.DjangoModelFactory):
     from_status = ListingStatus.PENDING_REVIEW
     to_status = ListingStatus.PUBLISHED
     note = ""
+
+
+def image_add_ready(*, listing: Any, actor: Any, file: Any, alt_text: str = "") -> ListingImage:
+    """A photo added as a seller does, then processed as the worker does (ready)."""
+    from listings.services import listing_image_add, listing_image_process
+
+    image = listing_image_add(listing=listing, actor=actor, file=file, alt_text=alt_text)
+    processed = listing_image_process(image_id=image.pk)
+    assert processed is not None and processed.status == "ready", processed
+    return processed

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from listings.models import Listing, ModerationEvent
 from tests.factories import CompanyFactory, UserFactory
-from tests.listings.factories import ListingFactory, image_upload
+from tests.listings.factories import ListingFactory, image_add_ready, image_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -65,10 +65,10 @@ def test_the_changelist_filters_by_status_and_verification_and_searches_by_hs_co
 
 
 def test_the_change_page_shows_tiers_photo_and_history(client, moderator, seller, seller_user):
-    from listings.services import listing_image_add, listing_submit
+    from listings.services import listing_submit
 
     listing = ListingFactory(seller=seller)
-    listing_image_add(listing=listing, actor=seller_user, file=image_upload(), alt_text="Box")
+    image_add_ready(listing=listing, actor=seller_user, file=image_upload(), alt_text="Box")
     listing_submit(listing=listing, actor=seller_user)
 
     response = client.get(reverse("admin:listings_listing_change", args=[listing.pk]))

@@ -9,6 +9,7 @@ from rest_framework.fields import DateTimeField
 
 from listings.enums import ListingStatus
 from listings.models import Category, Listing, ListingImage, ModerationEvent, PriceTier
+from listings.services import listing_image_process
 from tests.factories import CompanyFactory, MembershipFactory, UserFactory
 from tests.listings.factories import ListingFactory, image_upload, listing_create_data
 
@@ -410,10 +411,10 @@ def test_patching_stock_of_a_published_listing_keeps_it_published(api_client, se
     listing = ListingFactory(seller=seller, published=True, stock=10)
     api_client.force_authenticate(seller_user)
 
-    response = api_client.patch(detail_url(listing), {"stock": 25}, format="json")
+    response = api_client.patch(detail_url(listing), {"stock": 250}, format="json")
 
     assert response.status_code == 200
-    assert (response.json()["stock"], response.json()["status"]) == (25, "published")
+    assert (response.json()["stock"], response.json()["status"]) == (250, "published")
 
 
 def test_patching_the_title_of_a_published_listing_sends_it_back_to_review(
@@ -486,12 +487,30 @@ def test_a_seller_adds_a_photo(api_client, seller, seller_user):
         format="multipart",
     )
 
+    # Taken as pending: the worker decodes it and makes the public copies.
     assert response.status_code == 201
     image = ListingImage.objects.get()
-    body = response.json()
-    prefix = f"http://testserver/media/listings/{listing.pk}/"
-    assert body == {
+    assert response.json() == {
         "id": image.pk,
+        "status": "pending",
+        "failure_reason": "",
+        "card_url": None,
+        "detail_url": None,
+        "original_url": None,
+        "width": 0,
+        "height": 0,
+        "alt_text": "Bolts in a carton",
+    }
+    assert api_client.get(detail_url(listing)).json()["images"] == []
+
+    listing_image_process(image_id=image.pk)
+
+    image.refresh_from_db()
+    prefix = f"http://testserver/media/listings/{listing.pk}/"
+    ready = {
+        "id": image.pk,
+        "status": "ready",
+        "failure_reason": "",
         "card_url": prefix + image.card.name.rsplit("/", 1)[1],
         "detail_url": prefix + image.detail.name.rsplit("/", 1)[1],
         "original_url": prefix + image.original.name.rsplit("/", 1)[1],
@@ -500,8 +519,32 @@ def test_a_seller_adds_a_photo(api_client, seller, seller_user):
         "alt_text": "Bolts in a carton",
     }
     assert re.fullmatch(r"[0-9a-f]{32}\.jpg", image.original.name.rsplit("/", 1)[1])
-    detail = api_client.get(detail_url(listing)).json()
-    assert detail["images"] == [body]
+    assert api_client.get(detail_url(listing)).json()["images"] == [ready]
+    assert api_client.get(f"{detail_url(listing)}images/").json() == [ready]
+
+
+def test_the_seller_lists_pending_and_failed_photos_with_the_reason(
+    api_client, seller, seller_user
+):
+    listing = ListingFactory(seller=seller)
+    api_client.force_authenticate(seller_user)
+    wide = api_client.post(
+        f"{detail_url(listing)}images/", {"image": image_upload(size=(9000, 10))}, "multipart"
+    ).json()
+    pending = api_client.post(
+        f"{detail_url(listing)}images/", {"image": image_upload()}, "multipart"
+    ).json()
+    listing_image_process(image_id=wide["id"])
+
+    listed = api_client.get(f"{detail_url(listing)}images/").json()
+
+    assert [(i["id"], i["status"], i["failure_reason"]) for i in listed] == [
+        (wide["id"], "failed", "The image is 9,000 × 10 px; at most 8,000 px on either side."),
+        (pending["id"], "pending", ""),
+    ]
+    assert api_client.get(detail_url(listing)).json()["images"] == []
+    other = ListingFactory()
+    assert api_client.get(f"{detail_url(other)}images/").status_code == 404
 
 
 def test_a_file_that_is_not_an_image_is_refused_whatever_its_name(api_client, seller, seller_user):

@@ -52,6 +52,7 @@ def varied(hs_codes):
         original=f"listings/{with_photos.pk}/b.png",
         card=f"listings/{with_photos.pk}/b-card.jpg",
         detail=f"listings/{with_photos.pk}/b-detail.jpg",
+        status="ready",
         width=1024,
         height=768,
         content_type="image/png",
@@ -61,6 +62,9 @@ def varied(hs_codes):
     ListingImage.objects.create(
         listing=with_photos,
         original=f"listings/{with_photos.pk}/a.png",
+        card=f"listings/{with_photos.pk}/a-card.jpg",
+        detail=f"listings/{with_photos.pk}/a-detail.jpg",
+        status="ready",
         width=800,
         height=600,
         content_type="image/png",
@@ -114,7 +118,7 @@ def test_the_search_api_gives_exactly_what_the_listing_serializer_gives(api_clie
     assert body["results"] == expected(params)
     photos = body["results"][0]["images"]
     assert [image["alt_text"] for image in photos] == ["", "Second"]
-    assert photos[0]["card_url"] is None
+    assert photos[0]["card_url"] == (f"http://testserver/media/listings/{varied.pk}/a-card.jpg")
     assert photos[1]["card_url"] == (f"http://testserver/media/listings/{varied.pk}/b-card.jpg")
     assert body["results"][0]["price_tiers"] == [
         {"min_quantity": 100, "unit_price": "1.2345"},

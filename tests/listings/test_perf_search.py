@@ -26,7 +26,7 @@ from listings.search import (
 )
 from listings.tasks import search_terms_refresh_task
 from marketplace.accounts.enums import VerificationStatus
-from tests.listings.factories import ListingFactory, image_upload
+from tests.listings.factories import ListingFactory, image_add_ready, image_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -461,14 +461,14 @@ def test_an_edit_through_the_services_shows_at_once(client, seller, seller_user)
     url = reverse("listings:detail", args=[listing.pk])
     client.get(url)
 
-    services.listing_update(listing=listing, actor=seller_user, stock=20)
+    services.listing_update(listing=listing, actor=seller_user, stock=200)
     Listing = type(listing)
     Listing.objects.filter(pk=listing.pk).update(description="New text.")  # any writer
 
     content = client.get(url).content.decode()
     assert "<p>New text.</p>" in content
     assert "Old text." not in content
-    assert "<dd>20 pieces</dd>" in content
+    assert "<dd>200 pieces</dd>" in content
 
 
 def test_a_new_photo_and_a_seller_verification_change_show_at_once(client, seller, seller_user):
@@ -477,7 +477,7 @@ def test_a_new_photo_and_a_seller_verification_change_show_at_once(client, selle
     client.force_login(seller_user)
     assert "listing-gallery" not in client.get(listing_url).content.decode()
 
-    services.listing_image_add(listing=listing, actor=seller_user, file=image_upload())
+    image_add_ready(listing=listing, actor=seller_user, file=image_upload())
     assert "listing-gallery" in client.get(listing_url).content.decode()
 
     seller.verification_status = VerificationStatus.UNVERIFIED
@@ -521,7 +521,7 @@ def test_the_anonymous_page_built_on_the_shared_layout_is_the_page_rendered_in_o
         title='Bolts <b>"M8"</b> & nuts',
         description="**Bolts** & <script>nuts</script>",
     )
-    services.listing_image_add(listing=listing, actor=seller_user, file=image_upload())
+    image_add_ready(listing=listing, actor=seller_user, file=image_upload())
     request = RequestFactory().get(reverse("listings:detail", args=[listing.pk]))
     request.user = AnonymousUser()
     request.session = {}

@@ -13,7 +13,7 @@ from listings.selectors import (
 )
 from marketplace.core.exceptions import NotFound
 from tests.factories import CompanyFactory, UserFactory
-from tests.listings.factories import ListingFactory, image_upload
+from tests.listings.factories import ListingFactory, image_add_ready, image_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +30,9 @@ def test_list_for_company_returns_only_its_own_listings_newest_first(seller):
 def test_list_for_company_uses_a_constant_number_of_queries(
     seller, seller_user, django_assert_num_queries
 ):
-    from listings.services import listing_image_add
-
     for _ in range(5):
         listing = ListingFactory(seller=seller)
-        listing_image_add(listing=listing, actor=seller_user, file=image_upload(size=(10, 10)))
+        image_add_ready(listing=listing, actor=seller_user, file=image_upload(size=(10, 10)))
 
     with django_assert_num_queries(3):  # listings with joins, tiers, images
         rows = [
@@ -160,7 +158,9 @@ def test_the_page_selector_loads_what_the_orm_loads_in_one_query(seller, django_
         ListingImage.objects.create(
             listing=listing,
             original=f"listings/{listing.pk}/{name}.png",
-            card=f"listings/{listing.pk}/{name}-card.jpg" if name == "b" else "",
+            card=f"listings/{listing.pk}/{name}-card.jpg",
+            detail=f"listings/{listing.pk}/{name}-detail.jpg",
+            status="ready",
             width=640,
             height=480,
             content_type="image/png",
@@ -168,6 +168,13 @@ def test_the_page_selector_loads_what_the_orm_loads_in_one_query(seller, django_
             alt_text=f"Photo {name}",
             position=position,
         )
+    # Pending and failed photos are the seller's business: the public page has none of them.
+    ListingImage.objects.create(
+        listing=listing, upload="listings/x.png", content_type="image/png", position=2
+    )
+    ListingImage.objects.create(
+        listing=listing, status="failed", failure_reason="Damaged.", content_type="image/png"
+    )
     expected = _shown(listing_get_visible(listing_id=listing.pk, user=None, company=None))
     listing_get_for_page(listing_id=listing.pk, user=None, company=None)  # prepares it
 

@@ -353,7 +353,7 @@ def test_the_review_note_lists_every_reviewed_field_that_changed(seller, seller_
         title="Galvanised carriage bolts M10",
         origin_country="VN",
         hs_code="731816",
-        stock=5,
+        stock=500,
     )
 
     assert ModerationEvent.objects.get(listing=listing).note == "Changed: title, HS code, origin"

@@ -298,7 +298,7 @@ def test_a_rate_not_yet_valid_is_ignored_until_its_day():
     assert later.import_tax.amount == eur("240.00")
 
 
-def test_a_destination_with_no_rates_gives_zero_duty_and_tax_with_flags():
+def test_a_destination_with_no_rates_has_unknown_duty_and_tax_and_an_incomplete_total():
     result = estimate(
         goods=usd("5000.00"),
         hs_code="610910",
@@ -307,13 +307,72 @@ def test_a_destination_with_no_rates_gives_zero_duty_and_tax_with_flags():
         freight=usd("400.00"),
     )
 
-    assert result.duty.amount == usd("0.00")
-    assert result.import_tax.amount == usd("0.00")
+    # Unknown, not 0.00: nothing is counted for them.
+    assert (result.duty.amount, result.import_tax.amount) == (None, None)
+    assert result.duty.note == "Unknown: no duty rate is known for this destination and HS code."
+    assert result.import_tax.note == "Unknown: no import tax is known for this destination."
     assert (result.duty.rate, result.import_tax.rate, result.regime) == (None, None, None)
-    assert result.flags == ("no_customs_regime", "no_duty_rate", "no_import_tax")
+    assert result.flags == (
+        "no_customs_regime",
+        "no_duty_rate",
+        "no_import_tax",
+        "total_incomplete",
+    )
     # CIF basis by default: 5,000.00 + 400.00 + 0.00 = 5,400.00
     assert result.customs_value == usd("5400.00")
+    # the known costs only, flagged total_incomplete
     assert result.total_for_buyer == usd("5400.00")
+    data = json.loads(json.dumps(result.as_dict()))
+    assert (data["duty"]["amount"], data["duty"]["in_buyer_total"]) == (None, False)
+    assert (data["import_tax"]["amount"], data["import_tax"]["in_buyer_total"]) == (None, False)
+    assert "total_incomplete" in data["flags"]
+
+
+def test_an_unknown_duty_makes_a_tax_with_the_duty_in_its_base_unknown_too():
+    # Wheat (1001 99) has no sample EU duty rate; German VAT has the duty in its base.
+    result = estimate(
+        goods=eur("10000.00"),
+        hs_code="100199",
+        destination="DE",
+        incoterm="CIF",
+        freight=eur("800.00"),
+        insurance=eur("25.00"),
+    )
+
+    assert (result.duty.amount, result.import_tax.amount) == (None, None)
+    assert result.import_tax.note == "Unknown: it is charged on the duty, which is not known."
+    assert result.import_tax.base is None
+    assert result.flags == ("no_duty_rate", "sample_rates", "total_incomplete")
+    assert result.total_for_buyer == eur("10825.00")
+
+
+def test_an_unknown_duty_leaves_a_tax_on_the_customs_value_alone_known():
+    rates = _rates(duty="10", tax="15", duty_in_base=False)
+    result = _calculate(CustomsRates(duty=None, import_tax=rates.import_tax, regime=rates.regime))
+
+    # GST 15 % × 1,100.00 = 165.00; the duty is unknown
+    assert result.duty.amount is None
+    assert result.import_tax.amount == usd("165.00")
+    assert result.flags == ("no_duty_rate", "total_incomplete")
+    # 1,000.00 + 100.00 + 165.00, the duty left out
+    assert result.total_for_buyer == usd("1265.00")
+
+
+def test_goods_within_the_de_minimis_pay_no_duty_even_without_a_rate():
+    result = estimate(
+        goods=eur("150.00"),
+        hs_code="100199",
+        destination="DE",
+        incoterm="EXW",
+        freight=eur("30.00"),
+    )
+
+    # no rate for wheat, but EUR 150 does not exceed the de minimis: 0.00, known
+    assert result.duty.amount == eur("0.00")
+    # 19 % × (150.00 + 30.00 + 0.00) = 34.20
+    assert result.import_tax.amount == eur("34.20")
+    assert result.flags == ("duty_de_minimis", "sample_rates")
+    assert result.total_for_buyer == eur("214.20")
 
 
 def test_insurance_under_cip_is_estimated_on_110_percent_of_the_cif_value():

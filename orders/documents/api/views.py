@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import AllowAny
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -63,7 +63,8 @@ class OrderDocumentListView(APIView):
 
 
 class DocumentDownloadView(APIView):
-    permission_classes = [AllowAny]
+    # A signed-out client is told to authenticate (401) whether or not the document exists.
+    permission_classes = [IsAuthenticated]
 
     def perform_content_negotiation(self, request, force=False):
         # The PDF bypasses the renderers; errors fall back to JSON whatever Accept says.
@@ -79,6 +80,7 @@ class DocumentDownloadView(APIView):
                 OpenApiTypes.BINARY,
                 description="The PDF, as an attachment named `<number>.pdf`.",
             ),
+            401: OpenApiResponse(description="Not signed in (no or a bad token)."),
             404: NOT_FOUND,
             409: OpenApiResponse(
                 DocumentNotReadySerializer,

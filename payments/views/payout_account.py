@@ -32,6 +32,7 @@ from payments.payouts import (
     bank_payouts_export_csv,
     payout_account_connect_stripe,
     payout_account_for_company,
+    payout_account_history,
     payout_account_sync,
     payout_account_use_bank_transfer,
     settlements_awaiting_account_count,
@@ -136,6 +137,7 @@ def _render_page(
             or not is_bank
             or request.GET.get("edit") == "bank",
             "error": error,
+            "history": payout_account_history(company=company),
         },
         status=status,
     )
@@ -235,6 +237,7 @@ def payout_account_bank(request: HttpRequest, company: Company) -> HttpResponse:
         payout_account_use_bank_transfer(
             company=company,
             actor=_user(request),
+            client_ip=request.META.get("REMOTE_ADDR") or None,
             **form.cleaned_data,
         )
     except ValidationError as exc:

@@ -113,10 +113,20 @@ def settlements_awaiting_account_count(*, company: Company) -> int:
 
 
 def payout_account_connect_stripe(
-    *, company: Company, actor: User, refresh_url: str, return_url: str
+    *,
+    company: Company,
+    actor: User,
+    refresh_url: str,
+    return_url: str,
+    current_password: str | None = None,
+    client_ip: str | None = None,
 ) -> str:
     """Connect (or continue connecting) the company's Stripe Express account; returns the
     onboarding link to send the seller to.
+
+    Leaving a bank account for Stripe changes where the company's money goes: it needs the
+    actor's ``current_password`` (else ``ValidationError`` on ``current_password``, nothing
+    changed) and is kept in the history and emailed like a change of bank details.
 
     ``PermissionDenied`` unless ``actor`` owns or administers the company; ``Conflict`` unless
     the company sells and is verified; ``StripeConnectUnavailable`` where Stripe cannot pay
@@ -127,14 +137,33 @@ def payout_account_connect_stripe(
     country = str(company.country)
     if not stripe_connect_available(company=company):
         raise StripeConnectUnavailable(country)
+    current = payout_account_for_company(company=company)
+    if (
+        current is not None
+        and current.method == PayoutMethod.BANK_TRANSFER
+        and _pays_out(current)
+        and not (current_password and actor.check_password(current_password))
+    ):
+        raise ValidationError({"current_password": [WRONG_PASSWORD]})
     gateway = gateway_get()
     with transaction.atomic(durable=True):
         account, _ = ConnectedAccount.objects.select_for_update().get_or_create(
             company=company, defaults={"method": PayoutMethod.STRIPE}
         )
         if account.method != PayoutMethod.STRIPE:
+            old_masked = payout_account_masked(account)
             account.method = PayoutMethod.STRIPE
             account.save(update_fields=["method", "updated_at"])
+            change = PayoutAccountChange.objects.create(
+                company=company,
+                changed_by=actor,
+                client_ip=client_ip or None,
+                old_method=PayoutMethod.BANK_TRANSFER,
+                new_method=PayoutMethod.STRIPE,
+                old_account=old_masked,
+                new_account=payout_account_masked(account) or "Stripe Connect (being set up)",
+            )
+            _payout_account_change_notify_on_commit(change_id=change.pk)
             if account.can_receive_transfers:  # onboarded before: pay what waits at once
                 company_id = company.pk
                 transaction.on_commit(lambda: _resume_settlements(company_id))

@@ -106,6 +106,7 @@ def _render_page(
     *,
     bank_form: BankTransferForm | None = None,
     error: str = "",
+    stripe_password_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     account = payout_account_for_company(company=company)
@@ -137,6 +138,7 @@ def _render_page(
             or not is_bank
             or request.GET.get("edit") == "bank",
             "error": error,
+            "stripe_password_error": stripe_password_error,
             "history": payout_account_history(company=company),
         },
         status=status,
@@ -180,7 +182,16 @@ def payout_account_stripe(request: HttpRequest, company: Company) -> HttpRespons
         link = payout_account_connect_stripe(
             company=company,
             actor=_user(request),
+            current_password=request.POST.get("current_password", ""),
+            client_ip=request.META.get("REMOTE_ADDR") or None,
             **_stripe_urls(request),
+        )
+    except ValidationError as exc:
+        return _render_page(
+            request,
+            company,
+            stripe_password_error=" ".join(exc.message_dict.get("current_password", [])),
+            status=400,
         )
     except (PermissionDenied, Conflict, StripeConnectUnavailable, GatewayError) as exc:
         return _render_page(request, company, error=_problem_text(exc), status=_problem_status(exc))
@@ -197,6 +208,10 @@ def payout_account_refresh(request: HttpRequest, company: Company) -> HttpRespon
             actor=_user(request),
             **_stripe_urls(request),
         )
+    except ValidationError:
+        # Leaving the bank account for Stripe needs the password: only from the page's form.
+        messages.error(request, "Connect with Stripe from this page, with your password.")
+        return redirect("payments:payout-account")
     except (PermissionDenied, Conflict, StripeConnectUnavailable, GatewayError) as exc:
         messages.error(request, _problem_text(exc))
         return redirect("payments:payout-account")

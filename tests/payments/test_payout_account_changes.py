@@ -464,3 +464,103 @@ def test_a_staff_member_cannot_change_the_account_even_with_their_password(
 
     assert response.status_code == 403
     assert _bank_state(seller) == before
+
+
+# --- leaving the bank account for Stripe ------------------------------------------------------
+
+STRIPE_URL = "/payments/payout-account/stripe/"
+DE_BANK = {
+    "account_holder": "Hamburg Bolts GmbH",
+    "bank_name": "Hamburger Sparkasse",
+    "iban": "DE89 3704 0044 0532 0130 00",
+    "swift": "HASPDEHH",
+    "country": "DE",
+}
+
+
+@pytest.fixture
+def de_bank_seller(db):
+    from tests.orders.factories import seller_member
+
+    company, user = seller_member(legal_name="Hamburg Bolts GmbH", country="DE")
+    _use_bank(company, user, DE_BANK)
+    PayoutAccountChange.objects.all().delete()
+    mail.outbox.clear()
+    return company, user
+
+
+@pytest.mark.parametrize("password", ["", "not-my-password"])
+def test_leaving_the_bank_account_for_stripe_needs_the_password(
+    client, de_bank_seller, django_capture_on_commit_callbacks, password
+):
+    company, user = de_bank_seller
+    client.force_login(user)
+    before = _bank_state(company)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = client.post(STRIPE_URL, {"current_password": password})
+
+    assert response.status_code == 400
+    assert response.context["stripe_password_error"] == WRONG
+    assert WRONG in response.content.decode()
+    assert _bank_state(company) == before
+    assert ConnectedAccount.objects.get(company=company).stripe_account_id == ""
+    assert callbacks == []
+    # The "link expired" return address cannot switch either.
+    refreshed = client.get("/payments/payout-account/stripe/refresh/", follow=True)
+    assert _messages(refreshed) == ["Connect with Stripe from this page, with your password."]
+    assert _bank_state(company) == before
+
+
+def test_leaving_the_bank_account_for_stripe_is_kept_in_the_history_and_emailed(
+    client, de_bank_seller, django_capture_on_commit_callbacks, celery_eager
+):
+    company, user = de_bank_seller
+    client.force_login(user)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            STRIPE_URL, {"current_password": DEFAULT_PASSWORD}, REMOTE_ADDR="203.0.113.9"
+        )
+
+    assert response.status_code == 302
+    account = ConnectedAccount.objects.get(company=company)
+    assert account.method == PayoutMethod.STRIPE
+    change = PayoutAccountChange.objects.get()
+    assert (
+        change.changed_by,
+        change.client_ip,
+        change.old_method,
+        change.new_method,
+        change.old_account,
+        change.new_account,
+    ) == (
+        user,
+        "203.0.113.9",
+        PayoutMethod.BANK_TRANSFER,
+        PayoutMethod.STRIPE,
+        "Bank account •••• 3000",
+        "Stripe Connect (being set up)",
+    )
+    [message] = mail.outbox
+    assert message.to == [user.email]
+    assert "Now: Stripe Connect (being set up)" in message.body
+
+
+def test_the_history_is_read_only_in_the_admin(client, pending_payout, seller_user):
+    _use_bank(pending_payout.seller, seller_user, SECOND, client_ip="203.0.113.7")
+    change = PayoutAccountChange.objects.get()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    listing = client.get("/admin/payments/payoutaccountchange/").content.decode()
+    detail = client.get(f"/admin/payments/payoutaccountchange/{change.pk}/change/")
+
+    assert "Bank account •••• 5678" in listing and "Bank account •••• 3445" in listing
+    assert "203.0.113.7" in listing
+    assert client.get("/admin/payments/payoutaccountchange/add/").status_code == 403
+    assert detail.status_code == 200
+    assert 'name="new_account"' not in detail.content.decode()  # nothing to edit
+    assert (
+        client.post(f"/admin/payments/payoutaccountchange/{change.pk}/delete/", {"post": "yes"})
+    ).status_code == 403
+    assert PayoutAccountChange.objects.filter(pk=change.pk).exists()

@@ -188,7 +188,13 @@ def test_switching_to_stripe_keeps_bank_details_and_the_same_account(de_seller, 
         current_password=DEFAULT_PASSWORD,
     )
 
-    _connect(de_seller, de_seller_user)
+    payout_account_connect_stripe(
+        company=de_seller,
+        actor=de_seller_user,
+        refresh_url=REFRESH,
+        return_url=RETURN,
+        current_password=DEFAULT_PASSWORD,
+    )
 
     account = ConnectedAccount.objects.get(company=de_seller)
     assert account.method == PayoutMethod.STRIPE

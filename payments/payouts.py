@@ -360,8 +360,8 @@ def payout_account_use_bank_transfer(
     company's ``PayoutAccountChange`` history (who, when, ``client_ip``, old and new account
     masked) and emailed to every owner and admin after commit. When the company could already
     be paid (a bank account, or a Stripe account onboarded), the payouts still pending are held
-    for an admin's review: pending bank payouts go ``on_hold``, settlements awaiting an account
-    ``held`` (reason ``account_change``). On a first setup, settlements waiting for a payout
+    for an admin's review: pending bank payouts go ``on_hold``, settlements not paid yet
+    (released, awaiting an account, failed) ``held`` (reason ``account_change``). On a first setup, settlements waiting for a payout
     account become payable by bank at once.
 
     ``ValidationError`` (per field, ``current_password`` included) for bad details or a wrong
@@ -454,8 +454,8 @@ def payout_account_use_bank_transfer(
 
 
 def _payouts_hold_for_account_change(*, company: Company, actor: User) -> tuple[int, int]:
-    """Hold the company's pending bank payouts and the settlements awaiting an account (the
-    caller's transaction); returns how many of each."""
+    """Hold the company's pending bank payouts and its settlements not paid yet (released,
+    awaiting an account, failed), in the caller's transaction; returns how many of each."""
     note = "The payout account changed: held until an admin reviews the change."
     payouts = list(
         BankPayout.objects.filter(seller=company, status=BankPayoutStatus.PENDING)
@@ -470,8 +470,10 @@ def _payouts_hold_for_account_change(*, company: Company, actor: User) -> tuple[
             note=note,
             hold_reason=HoldReason.ACCOUNT_CHANGE,
         )
+    from payments.settlement import PAYABLE_STATUSES
+
     settlements = list(
-        Settlement.objects.filter(seller=company, status=SettlementStatus.AWAITING_ACCOUNT)
+        Settlement.objects.filter(seller=company, status__in=PAYABLE_STATUSES)
         .order_by("pk")
         .values_list("pk", flat=True)
     )

@@ -564,3 +564,26 @@ def test_the_history_is_read_only_in_the_admin(client, pending_payout, seller_us
         client.post(f"/admin/payments/payoutaccountchange/{change.pk}/delete/", {"post": "yes"})
     ).status_code == 403
     assert PayoutAccountChange.objects.filter(pk=change.pk).exists()
+
+
+def test_a_settlement_released_but_not_paid_yet_is_held_too(
+    confirmed_order, buyer, buyer_user, seller, seller_user
+):
+    from payments.settlement import settlement_pay, settlement_release
+
+    _use_bank(seller, seller_user, FIRST)
+    order = _completed(confirmed_order, buyer=buyer, buyer_user=buyer_user, seller_user=seller_user)
+    released = settlement_release(order_id=order.pk)  # the payout task has not run yet
+    assert released.status == SettlementStatus.RELEASED
+
+    _use_bank(seller, seller_user, SECOND)
+
+    released.refresh_from_db()
+    assert (released.status, released.hold_reason) == (
+        SettlementStatus.HELD,
+        HoldReason.ACCOUNT_CHANGE,
+    )
+    assert PayoutAccountChange.objects.order_by("pk").last().settlements_held == 1
+    # The payout task, arriving now, pays nothing to the new account.
+    assert settlement_pay(settlement_id=released.pk).status == SettlementStatus.HELD
+    assert not BankPayout.objects.exists()

@@ -23,10 +23,10 @@ from marketplace.accounts.enums import MANAGING_ROLES
 from marketplace.accounts.models import Company, Membership, User
 from marketplace.core.exceptions import Conflict, NotFound
 from marketplace.trade.money import Money
-from payments.enums import BankPayoutStatus, PayoutMethod
+from payments.enums import BankPayoutStatus, PayoutMethod, SettlementStatus
 from payments.forms import BankTransferForm
 from payments.gateway import GatewayError, gateway_get, sandbox_enabled
-from payments.models import BankPayout, ConnectedAccount
+from payments.models import BankPayout, ConnectedAccount, Settlement
 from payments.payouts import (
     StripeConnectUnavailable,
     bank_payouts_export_csv,
@@ -72,9 +72,11 @@ def _masked(number: str) -> str:
     return f"{number[:4]} •••• {number[-4:]}" if len(number) > 10 else number
 
 
-def _pending_bank_payouts(company: Company) -> list[dict[str, Any]]:
+def _pending_bank_payouts(
+    company: Company, status: str = BankPayoutStatus.PENDING
+) -> list[dict[str, Any]]:
     rows = (
-        BankPayout.objects.filter(seller=company, status=BankPayoutStatus.PENDING)
+        BankPayout.objects.filter(seller=company, status=status)
         .values("currency")
         .annotate(total=Sum("amount_minor"), count=Count("pk"))
         .order_by("currency")
@@ -132,6 +134,10 @@ def _render_page(
             "sandbox": sandbox_enabled(),
             "awaiting_count": settlements_awaiting_account_count(company=company),
             "pending_bank_payouts": _pending_bank_payouts(company),
+            "held_bank_payouts": _pending_bank_payouts(company, BankPayoutStatus.ON_HOLD),
+            "held_settlements": Settlement.objects.filter(
+                seller=company, status=SettlementStatus.HELD
+            ).count(),
             "bank_form": bank_form
             or BankTransferForm(initial=_bank_form_initial(company, account)),
             "show_bank_form": bank_form is not None

@@ -236,6 +236,9 @@ def test_changing_the_bank_account_holds_pending_payouts_keeps_history_and_email
     assert "Bank account •••• 5678" in page and "Bank account •••• 3445" in page
     assert "203.0.113.7" in page
     assert "1 payout, 0 settlements" in page
+    assert 'id="payout-holds"' in page and "Some payouts are held for review:" in page
+    assert "<dt>Held for review</dt><dd>USD 1,050.00 (1 payout)</dd>" in page
+    assert "<dt>Pending bank payouts</dt><dd>None</dd>" in page
 
 
 def test_a_held_payout_cannot_be_marked_paid(pending_payout, seller_user):

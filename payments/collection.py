@@ -25,6 +25,7 @@ from payments.enums import OPEN_PAYMENT_STATUSES, PaymentStatus, RefundReason
 from payments.gateway import GatewayPaymentIntent, gateway_amount, gateway_get
 from payments.ledger.services import ledger_post_payment_captured
 from payments.models import Payment, StripeEvent
+from payments.webhooks import EventNeedsReview
 
 logger = logging.getLogger(__name__)
 
@@ -145,8 +146,20 @@ def payment_for_intent(obj: dict) -> Payment | None:
     return payment
 
 
+def _amount_received(obj: dict) -> tuple[int | None, str]:
+    """What the gateway says it received: ``amount_received`` (minor units) and the currency
+    in upper case; ``None`` when the amount is missing or not an integer."""
+    raw = obj.get("amount_received")
+    amount = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    currency = obj.get("currency")
+    return amount, currency.upper() if isinstance(currency, str) else ""
+
+
 def payment_intent_succeeded(obj: dict, *, event: StripeEvent | None = None) -> None:
     """The money is captured: post it to escrow and mark the order paid, once.
+
+    Only when ``amount_received`` and ``currency`` are exactly what the attempt asked for;
+    otherwise ``EventNeedsReview`` (the event is kept for an admin, nothing changes).
 
     If the order can no longer be paid (it expired or was cancelled while the buyer paid, or
     another attempt already paid it), the money is captured all the same and refunded in full.
@@ -157,7 +170,17 @@ def payment_intent_succeeded(obj: dict, *, event: StripeEvent | None = None) -> 
         return
     if payment.status == PaymentStatus.SUCCEEDED:
         return
-    received = int(obj.get("amount_received") or obj.get("amount") or 0)
+    received, currency = _amount_received(obj)
+    if (received, currency) != (payment.amount_minor, payment.currency):
+        # Never mark paid (nor capture into escrow) money that is not what is due: the whole
+        # event is kept for an admin with the reason, nothing is changed.
+        raise EventNeedsReview(
+            f"PaymentIntent {obj.get('id')} received {received} {currency or '(no currency)'} "
+            f"(minor units) but payment {payment.pk} of order {payment.order.number} is due "
+            f"{payment.amount_minor} {payment.currency}: not marked paid.",
+            code="payment_amount_mismatch",
+        )
+    paid_minor = payment.amount_minor  # what is due, and (checked above) what was received
     order = lock(Order, payment.order_id)
     # A retired attempt (the order's total or the gateway changed, so ``payment_start`` made a
     # new one) that the buyer paid all the same does not pay the order: refunded in full.
@@ -168,7 +191,7 @@ def payment_intent_succeeded(obj: dict, *, event: StripeEvent | None = None) -> 
         payment.status = PaymentStatus.CANCELED
     else:
         payment.status = PaymentStatus.SUCCEEDED
-    payment.amount_received_minor = received
+    payment.amount_received_minor = paid_minor
     payment.succeeded_at = timezone.now()
     payment.last_error = ""
     payment.save(
@@ -181,7 +204,7 @@ def payment_intent_succeeded(obj: dict, *, event: StripeEvent | None = None) -> 
         ]
     )
     ledger_post_payment_captured(
-        order=order, amount_minor=received, idempotency_key=f"capture:{obj['id']}"
+        order=order, amount_minor=paid_minor, idempotency_key=f"capture:{obj['id']}"
     )
     if late:
         from payments.refunds import refund_request
@@ -189,7 +212,7 @@ def payment_intent_succeeded(obj: dict, *, event: StripeEvent | None = None) -> 
         refund_request(
             order=order,
             payment=payment,
-            amount_minor=received,
+            amount_minor=paid_minor,
             reason=RefundReason.LATE_PAYMENT,
             note=(
                 f"Paid attempt {payment.attempt} after it was replaced."

@@ -57,6 +57,11 @@ class SettlementStatus(models.TextChoices):
     FAILED = "failed", "Failed"
     # The transfer was reversed at the gateway after it was made.
     REVERSED = "reversed", "Transfer reversed"
+    # Not paid out until an admin (payout account changed) or the gateway (card dispute
+    # closed) releases it; the reason is ``hold_reason``.
+    HELD = "held", "Held for review"
+    # The buyer's bank took the money back (card dispute lost) before the seller was paid.
+    CHARGED_BACK = "charged_back", "Charged back"
 
 
 SETTLEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
@@ -66,17 +71,31 @@ SETTLEMENT_TRANSITIONS: dict[str, frozenset[str]] = {
             SettlementStatus.AWAITING_ACCOUNT,
             SettlementStatus.BANK_PAYABLE,
             SettlementStatus.FAILED,
+            SettlementStatus.HELD,
         }
     ),
     SettlementStatus.AWAITING_ACCOUNT: frozenset(
-        {SettlementStatus.RELEASED, SettlementStatus.BANK_PAYABLE}
+        {SettlementStatus.RELEASED, SettlementStatus.BANK_PAYABLE, SettlementStatus.HELD}
     ),
-    SettlementStatus.FAILED: frozenset({SettlementStatus.RELEASED, SettlementStatus.BANK_PAYABLE}),
-    SettlementStatus.BANK_PAYABLE: frozenset({SettlementStatus.PAID_BY_BANK}),
+    SettlementStatus.FAILED: frozenset(
+        {SettlementStatus.RELEASED, SettlementStatus.BANK_PAYABLE, SettlementStatus.HELD}
+    ),
+    SettlementStatus.HELD: frozenset({SettlementStatus.RELEASED, SettlementStatus.CHARGED_BACK}),
+    SettlementStatus.BANK_PAYABLE: frozenset(
+        {SettlementStatus.PAID_BY_BANK, SettlementStatus.CHARGED_BACK}
+    ),
     SettlementStatus.TRANSFERRED: frozenset({SettlementStatus.REVERSED}),
     SettlementStatus.PAID_BY_BANK: frozenset(),
     SettlementStatus.REVERSED: frozenset(),
+    SettlementStatus.CHARGED_BACK: frozenset(),
 }
+
+
+class HoldReason(models.TextChoices):
+    """Why a settlement or bank payout is held."""
+
+    ACCOUNT_CHANGE = "account_change", "Payout account changed: an admin reviews the change"
+    CARD_DISPUTE = "card_dispute", "Card dispute open: waits for the buyer's bank"
 
 
 class RefundStatus(models.TextChoices):
@@ -95,6 +114,18 @@ class RefundReason(models.TextChoices):
 class BankPayoutStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     PAID = "paid", "Paid"
+    # Not exported nor paid until released (``hold_reason`` says why).
+    ON_HOLD = "on_hold", "On hold for review"
+    # The money it was to pay is gone (card dispute lost).
+    CANCELLED = "cancelled", "Cancelled"
+
+
+BANK_PAYOUT_TRANSITIONS: dict[str, frozenset[str]] = {
+    BankPayoutStatus.PENDING: frozenset({BankPayoutStatus.PAID, BankPayoutStatus.ON_HOLD}),
+    BankPayoutStatus.ON_HOLD: frozenset({BankPayoutStatus.PENDING, BankPayoutStatus.CANCELLED}),
+    BankPayoutStatus.PAID: frozenset(),
+    BankPayoutStatus.CANCELLED: frozenset(),
+}
 
 
 class StripeEventStatus(models.TextChoices):
@@ -102,11 +133,22 @@ class StripeEventStatus(models.TextChoices):
     PROCESSED = "processed", "Processed"
     IGNORED = "ignored", "Ignored (type not handled)"
     FAILED = "failed", "Failed"
+    # Applying it would be wrong (e.g. the amount paid is not what is due): nothing was
+    # changed, the reason is in ``error``, an admin looks at it. Never retried.
+    NEEDS_REVIEW = "needs_review", "Needs review (nothing applied)"
 
 
 class GatewayDisputeStatus(models.TextChoices):
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
+
+
+class GatewayDisputeOutcome(models.TextChoices):
+    """Stripe's final dispute statuses (``charge.dispute.closed``)."""
+
+    WON = "won", "Won (the money stays)"
+    LOST = "lost", "Lost (charged back)"
+    WARNING_CLOSED = "warning_closed", "Inquiry closed (no chargeback)"
 
 
 class MismatchKind(models.TextChoices):

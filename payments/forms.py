@@ -8,10 +8,13 @@ from django_countries import countries
 
 from payments.payouts import bank_details_clean
 
+BANK_DETAIL_FIELDS = ("account_holder", "bank_name", "iban", "swift", "country")
+
 
 class BankTransferForm(forms.Form):
     """Bank details for payouts by bank transfer; checked by ``bank_details_clean`` (IBAN
-    check digits, SWIFT/BIC shape), whose normalised values become the cleaned data."""
+    check digits, SWIFT/BIC shape), whose normalised values become the cleaned data. The
+    user's password confirms the change (checked by the service)."""
 
     account_holder = forms.CharField(
         label="Account holder",
@@ -47,11 +50,19 @@ class BankTransferForm(forms.Form):
         },
     )
 
+    current_password = forms.CharField(
+        label="Your password",
+        strip=False,
+        help_text="Changing where your company is paid needs your password again.",
+        error_messages={"required": "Enter your password to confirm the change."},
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         try:
             details = bank_details_clean(
-                **{name: str(data.get(name) or "") for name in self.fields},
+                **{name: str(data.get(name) or "") for name in BANK_DETAIL_FIELDS},
             )
         except ValidationError as exc:
             # Every problem at once; a field that already failed keeps its own message.

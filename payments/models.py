@@ -16,7 +16,9 @@ from marketplace.trade.currencies import CURRENCY_CHOICES
 from orders.models import Dispute, Order
 from payments.enums import (
     BankPayoutStatus,
+    GatewayDisputeOutcome,
     GatewayDisputeStatus,
+    HoldReason,
     MismatchKind,
     PaymentStatus,
     PayoutMethod,
@@ -141,6 +143,7 @@ class Settlement(BaseModel):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    hold_reason = models.CharField(max_length=20, choices=HoldReason.choices, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -214,6 +217,7 @@ class BankPayout(BaseModel):
     paid_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    hold_reason = models.CharField(max_length=20, choices=HoldReason.choices, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -225,6 +229,71 @@ class BankPayout(BaseModel):
 
     def __str__(self) -> str:
         return f"Bank payout {self.amount_minor} {self.currency} to {self.seller}"
+
+
+class SettlementEvent(models.Model):
+    """A settlement held or released (``core.transitions``), by whom and why."""
+
+    settlement = models.ForeignKey(Settlement, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=SettlementStatus.choices)
+    to_status = models.CharField(max_length=20, choices=SettlementStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.settlement}: {self.from_status} → {self.to_status}"
+
+
+class BankPayoutEvent(models.Model):
+    """A bank payout's status change (``core.transitions``), by whom and why."""
+
+    bank_payout = models.ForeignKey(BankPayout, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, choices=BankPayoutStatus.choices)
+    to_status = models.CharField(max_length=16, choices=BankPayoutStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.bank_payout}: {self.from_status} → {self.to_status}"
+
+
+class PayoutAccountChange(models.Model):
+    """History of a company's payout account: who changed it, when, from where, from what to
+    what (masked: never more than the last four characters of an account number)."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="payout_account_changes"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+    old_method = models.CharField(max_length=16, choices=PayoutMethod.choices, blank=True)
+    new_method = models.CharField(max_length=16, choices=PayoutMethod.choices)
+    old_account = models.CharField("old account (masked)", max_length=64, blank=True)
+    new_account = models.CharField("new account (masked)", max_length=64)
+    payouts_held = models.PositiveIntegerField(default=0)
+    settlements_held = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.company}: {self.old_account or '—'} → {self.new_account}"
 
 
 class GatewayDispute(BaseModel):
@@ -240,6 +309,10 @@ class GatewayDispute(BaseModel):
     status = models.CharField(
         max_length=16, choices=GatewayDisputeStatus.choices, default=GatewayDisputeStatus.OPEN
     )
+    # From charge.dispute.closed: won / lost / warning_closed, and what was done about it.
+    outcome = models.CharField(max_length=16, choices=GatewayDisputeOutcome.choices, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
 
     def __str__(self) -> str:
         return self.dispute_id

@@ -20,10 +20,14 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_countries import countries
 
@@ -35,12 +39,20 @@ from marketplace.trade.money import Money
 from payments.enums import (
     SETTLEMENT_TRANSITIONS,
     BankPayoutStatus,
+    HoldReason,
     PayoutMethod,
     SettlementStatus,
 )
 from payments.gateway import GatewayAccount, gateway_get
+from payments.holds import bank_payout_transition, settlement_transition
 from payments.ledger.services import ledger_post_payout
-from payments.models import BankPayout, ConnectedAccount, Settlement, StripeEvent
+from payments.models import (
+    BankPayout,
+    ConnectedAccount,
+    PayoutAccountChange,
+    Settlement,
+    StripeEvent,
+)
 
 # Settlements an admin may send to the payout task again.
 RETRYABLE_SETTLEMENT_STATUSES = frozenset(
@@ -101,10 +113,20 @@ def settlements_awaiting_account_count(*, company: Company) -> int:
 
 
 def payout_account_connect_stripe(
-    *, company: Company, actor: User, refresh_url: str, return_url: str
+    *,
+    company: Company,
+    actor: User,
+    refresh_url: str,
+    return_url: str,
+    current_password: str | None = None,
+    client_ip: str | None = None,
 ) -> str:
     """Connect (or continue connecting) the company's Stripe Express account; returns the
     onboarding link to send the seller to.
+
+    Leaving a bank account for Stripe changes where the company's money goes: it needs the
+    actor's ``current_password`` (else ``ValidationError`` on ``current_password``, nothing
+    changed) and is kept in the history and emailed like a change of bank details.
 
     ``PermissionDenied`` unless ``actor`` owns or administers the company; ``Conflict`` unless
     the company sells and is verified; ``StripeConnectUnavailable`` where Stripe cannot pay
@@ -115,14 +137,33 @@ def payout_account_connect_stripe(
     country = str(company.country)
     if not stripe_connect_available(company=company):
         raise StripeConnectUnavailable(country)
+    current = payout_account_for_company(company=company)
+    if (
+        current is not None
+        and current.method == PayoutMethod.BANK_TRANSFER
+        and _pays_out(current)
+        and not (current_password and actor.check_password(current_password))
+    ):
+        raise ValidationError({"current_password": [WRONG_PASSWORD]})
     gateway = gateway_get()
     with transaction.atomic(durable=True):
         account, _ = ConnectedAccount.objects.select_for_update().get_or_create(
             company=company, defaults={"method": PayoutMethod.STRIPE}
         )
         if account.method != PayoutMethod.STRIPE:
+            old_masked = payout_account_masked(account)
             account.method = PayoutMethod.STRIPE
             account.save(update_fields=["method", "updated_at"])
+            change = PayoutAccountChange.objects.create(
+                company=company,
+                changed_by=actor,
+                client_ip=client_ip or None,
+                old_method=PayoutMethod.BANK_TRANSFER,
+                new_method=PayoutMethod.STRIPE,
+                old_account=old_masked,
+                new_account=payout_account_masked(account) or "Stripe Connect (being set up)",
+            )
+            _payout_account_change_notify_on_commit(change_id=change.pk)
             if account.can_receive_transfers:  # onboarded before: pay what waits at once
                 company_id = company.pk
                 transaction.on_commit(lambda: _resume_settlements(company_id))
@@ -275,30 +316,93 @@ def bank_details_clean(
     )
 
 
+def payout_account_masked(account: ConnectedAccount | None) -> str:
+    """The payout account as history and emails show it: never more than the last four
+    characters of an account number."""
+    if account is None:
+        return ""
+    if account.method == PayoutMethod.BANK_TRANSFER and account.bank_iban:
+        return f"Bank account •••• {account.bank_iban[-4:]}"
+    if account.method == PayoutMethod.STRIPE and account.stripe_account_id:
+        return f"Stripe Connect •••• {account.stripe_account_id[-4:]}"
+    return ""
+
+
+def _pays_out(account: ConnectedAccount | None) -> bool:
+    """Whether money went or could go to this account (so replacing it changes where the
+    company's money goes: not a first setup)."""
+    if account is None:
+        return False
+    if account.method == PayoutMethod.BANK_TRANSFER:
+        return bool(account.bank_iban)
+    # Onboarded at Stripe, even if Stripe has paused payouts meanwhile.
+    return bool(account.stripe_account_id) and account.details_submitted
+
+
+WRONG_PASSWORD = "Your password is not correct: the payout account was not changed."  # noqa: S105
+
+
 def payout_account_use_bank_transfer(
     *,
     company: Company,
     actor: User,
+    current_password: str,
     account_holder: str,
     bank_name: str,
     iban: str,
     swift: str,
     country: str,
+    client_ip: str | None = None,
 ) -> ConnectedAccount:
-    """Pay the company by bank transfer to these details from now on; settlements that were
-    waiting for a payout account become payable by bank.
+    """Pay the company by bank transfer to these details from now on.
 
-    ``ValidationError`` (per field) for bad details, nothing saved; ``PermissionDenied`` /
-    ``Conflict`` as for ``payout_account_connect_stripe``.
+    The actor confirms with ``current_password``. A change of details is kept in the
+    company's ``PayoutAccountChange`` history (who, when, ``client_ip``, old and new account
+    masked) and emailed to every owner and admin after commit. When the company could already
+    be paid (a bank account, or a Stripe account onboarded), the payouts still pending are held
+    for an admin's review: pending bank payouts go ``on_hold``, settlements not paid yet
+    (released, awaiting an account, failed) ``held`` (reason ``account_change``). On a first setup, settlements waiting for a payout
+    account become payable by bank at once.
+
+    ``ValidationError`` (per field, ``current_password`` included) for bad details or a wrong
+    password, nothing saved; ``PermissionDenied`` / ``Conflict`` as for
+    ``payout_account_connect_stripe``.
     """
     _require_seller_manager(company=company, actor=actor)
-    details = bank_details_clean(
-        account_holder=account_holder, bank_name=bank_name, iban=iban, swift=swift, country=country
-    )
+    errors: dict[str, list[str]] = {}
+    try:
+        details = bank_details_clean(
+            account_holder=account_holder,
+            bank_name=bank_name,
+            iban=iban,
+            swift=swift,
+            country=country,
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not current_password or not actor.check_password(current_password):
+        errors["current_password"] = [WRONG_PASSWORD]
+    if errors:
+        raise ValidationError(errors)
     with transaction.atomic(durable=True):
-        account, _ = ConnectedAccount.objects.select_for_update().get_or_create(
+        account, created = ConnectedAccount.objects.select_for_update().get_or_create(
             company=company, defaults={"method": PayoutMethod.BANK_TRANSFER}
         )
+        before = (
+            None
+            if created
+            else (
+                account.method,
+                account.bank_account_holder,
+                account.bank_name,
+                account.bank_iban,
+                account.bank_swift,
+                account.bank_country,
+            )
+        )
+        old_method = "" if created else account.method
+        old_masked = "" if created else payout_account_masked(account)
+        was_paying = not created and _pays_out(account)
         account.method = PayoutMethod.BANK_TRANSFER
         account.bank_account_holder = details.account_holder
         account.bank_name = details.bank_name
@@ -316,9 +420,127 @@ def payout_account_use_bank_transfer(
                 "updated_at",
             ]
         )
-        company_id = company.pk
-        transaction.on_commit(lambda: _resume_settlements(company_id))
+        after = (
+            account.method,
+            account.bank_account_holder,
+            account.bank_name,
+            account.bank_iban,
+            account.bank_swift,
+            account.bank_country,
+        )
+        if before == after:
+            return account  # saved again as it was: nothing changed, nothing to tell
+        payouts_held = settlements_held = 0
+        if was_paying:
+            payouts_held, settlements_held = _payouts_hold_for_account_change(
+                company=company, actor=actor
+            )
+        else:
+            company_id = company.pk
+            transaction.on_commit(lambda: _resume_settlements(company_id))
+        change = PayoutAccountChange.objects.create(
+            company=company,
+            changed_by=actor,
+            client_ip=client_ip or None,
+            old_method=old_method,
+            new_method=account.method,
+            old_account=old_masked,
+            new_account=payout_account_masked(account),
+            payouts_held=payouts_held,
+            settlements_held=settlements_held,
+        )
+        _payout_account_change_notify_on_commit(change_id=change.pk)
     return account
+
+
+def _payouts_hold_for_account_change(*, company: Company, actor: User) -> tuple[int, int]:
+    """Hold the company's pending bank payouts and its settlements not paid yet (released,
+    awaiting an account, failed), in the caller's transaction; returns how many of each."""
+    note = "The payout account changed: held until an admin reviews the change."
+    payouts = list(
+        BankPayout.objects.filter(seller=company, status=BankPayoutStatus.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for payout_id in payouts:
+        bank_payout_transition(
+            payout=BankPayout(pk=payout_id),
+            target=BankPayoutStatus.ON_HOLD,
+            actor=actor,
+            note=note,
+            hold_reason=HoldReason.ACCOUNT_CHANGE,
+        )
+    from payments.settlement import PAYABLE_STATUSES
+
+    settlements = list(
+        Settlement.objects.filter(seller=company, status__in=PAYABLE_STATUSES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for settlement_id in settlements:
+        settlement_transition(
+            settlement=Settlement(pk=settlement_id),
+            target=SettlementStatus.HELD,
+            actor=actor,
+            note=note,
+            hold_reason=HoldReason.ACCOUNT_CHANGE,
+        )
+    return len(payouts), len(settlements)
+
+
+def _payout_account_change_notify_on_commit(*, change_id: int) -> None:
+    from payments.tasks import payout_account_change_notify_task
+
+    notify = partial(payout_account_change_notify_task.delay, change_id=change_id)
+    notify.__qualname__ = "payout_account_change_notify_task.delay"  # type: ignore[attr-defined]
+    # robust: the broker down must not turn a committed change into an error (logged).
+    transaction.on_commit(notify, robust=True)
+
+
+def payout_account_change_notify(*, change_id: int) -> bool:
+    """Email every active owner and admin of the company about a payout account change, once
+    (the task may be delivered twice)."""
+    with transaction.atomic(durable=True):
+        change = (
+            PayoutAccountChange.objects.select_for_update(of=("self",))
+            .select_related("company", "changed_by")
+            .filter(pk=change_id)
+            .first()
+        )
+        if change is None or change.notified_at is not None:
+            return False
+        recipients = list(
+            Membership.objects.filter(
+                company=change.company, role__in=MANAGING_ROLES, user__is_active=True
+            )
+            .order_by("user__email")
+            .values_list("user__email", flat=True)
+        )
+        if recipients:
+            context = {
+                "change": change,
+                "company": change.company,
+                "platform_name": settings.PLATFORM_NAME,
+                "page_url": settings.SITE_URL.rstrip("/") + reverse("payments:payout-account"),
+            }
+            # Autoescaped (the default): company and user names are user-written text.
+            subject = render_to_string(
+                "emails/payments/payout_account_changed_subject.txt", context
+            )
+            body = render_to_string("emails/payments/payout_account_changed.txt", context)
+            send_mail(" ".join(subject.split()), body, None, recipients)
+        change.notified_at = timezone.now()
+        change.save(update_fields=["notified_at"])
+    return True
+
+
+def payout_account_history(*, company: Company) -> list[PayoutAccountChange]:
+    """The company's payout account changes, newest first (shown on its payout page)."""
+    return list(
+        PayoutAccountChange.objects.filter(company=company)
+        .select_related("changed_by")
+        .order_by("-id")[:50]
+    )
 
 
 # --- bank payouts (admin) --------------------------------------------------------------------
@@ -416,6 +638,14 @@ def bank_payout_mark_paid(*, payout_id: int, bank_reference: str, actor: User) -
         if payout.status == BankPayoutStatus.PAID:
             return BankPayoutMarked(payout=payout, changed=False)
         now = timezone.now()
+        # A payout on hold (or cancelled) is refused here: InvalidTransition, nothing changed.
+        payout = bank_payout_transition(
+            payout=payout,
+            target=BankPayoutStatus.PAID,
+            actor=actor,
+            note=f"Paid at the bank, reference {reference}.",
+            extra_fields={"bank_reference": reference, "paid_at": now, "paid_by": actor},
+        )
         settlement = transition(
             instance=settlement,
             target=SettlementStatus.PAID_BY_BANK,
@@ -432,11 +662,6 @@ def bank_payout_mark_paid(*, payout_id: int, bank_reference: str, actor: User) -
             order=payout.settlement.order,
             posted_by=actor,
         )
-        payout.status = BankPayoutStatus.PAID
-        payout.bank_reference = reference
-        payout.paid_at = now
-        payout.paid_by = actor
-        payout.save(update_fields=["status", "bank_reference", "paid_at", "paid_by", "updated_at"])
         return BankPayoutMarked(payout=payout, changed=True)
 
 

@@ -22,13 +22,13 @@ from marketplace.core.transitions import lock
 from orders.enums import OrderStatus
 from orders.models import Order
 from orders.services import order_mark_refunded
-from payments.enums import GatewayDisputeStatus, RefundReason, RefundStatus
+from payments.enums import RefundReason, RefundStatus
 from payments.exclusive import REFUND, exclusive
 from payments.gateway import THREE_DECIMAL_CURRENCIES, GatewayError, GatewayRefund, gateway_get
 from payments.ledger.models import LedgerTransaction
 from payments.ledger.selectors import order_escrow_held_minor, orders_holding_escrow
 from payments.ledger.services import ledger_post_refund
-from payments.models import GatewayDispute, Payment, Refund, StripeEvent
+from payments.models import Payment, Refund, StripeEvent
 
 logger = logging.getLogger(__name__)
 
@@ -315,20 +315,3 @@ def charge_refunded(obj: dict, *, event: StripeEvent | None = None) -> None:
                 status="succeeded",
             ),
         )
-
-
-def charge_dispute_created(obj: dict, *, event: StripeEvent | None = None) -> None:
-    """The buyer's bank opened a chargeback: record it for the admins (shown in admin)."""
-    payment = Payment.objects.filter(payment_intent_id=obj.get("payment_intent") or "").first()
-    GatewayDispute.objects.get_or_create(
-        dispute_id=obj["id"],
-        defaults={
-            "payment": payment,
-            "amount_minor": int(obj.get("amount") or 0),
-            "currency": str(
-                obj.get("currency") or (payment.currency if payment else "USD")
-            ).upper(),
-            "reason": str(obj.get("reason") or "")[:64],
-            "status": GatewayDisputeStatus.OPEN,
-        },
-    )

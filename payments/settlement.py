@@ -12,7 +12,8 @@ which calls, in two steps:
    account with the key ``transfer:<order number>`` committed in step 1, then the ledger's
    payout posting (payable → paid out) keyed ``payout:<order number>``; or, for a seller paid by
    bank, a pending ``BankPayout``; or, with no usable payout account yet, ``awaiting_account``
-   (paid when ``account.updated`` enables payouts).
+   (paid when ``account.updated`` enables payouts); or, while the order's payment has an open
+   card dispute, ``held`` (``payments.card_disputes`` releases it when the dispute closes).
 
 A worker killed between the gateway's answer and the commit leaves the settlement
 ``released``: the redelivered task asks again with the same key and the gateway answers with
@@ -30,9 +31,14 @@ from marketplace.core.exceptions import DomainError
 from marketplace.core.transitions import lock
 from orders.enums import OrderStatus
 from orders.models import Order
-from payments.enums import PayoutMethod, SettlementStatus
+from payments.enums import HoldReason, PayoutMethod, SettlementStatus
 from payments.exclusive import SETTLEMENT, exclusive
 from payments.gateway import GatewayError, GatewayTransfer, gateway_get, gateway_transfer_amount
+from payments.holds import (
+    CARD_DISPUTE_HOLD_NOTE,
+    order_has_open_card_dispute,
+    settlement_transition,
+)
 from payments.ledger.models import LedgerTransaction
 from payments.ledger.selectors import order_escrow_held_minor, orders_holding_escrow
 from payments.ledger.services import (
@@ -47,6 +53,9 @@ logger = logging.getLogger(__name__)
 PAYABLE_STATUSES = frozenset(
     {SettlementStatus.RELEASED, SettlementStatus.AWAITING_ACCOUNT, SettlementStatus.FAILED}
 )
+# A transfer the gateway made is recorded even if the settlement was held meanwhile (a card
+# dispute opened while the transfer was on its way): the money has left.
+RECORDABLE_STATUSES = PAYABLE_STATUSES | {SettlementStatus.HELD}
 
 
 def settlement_share_minor(*, share_minor: int, held_minor: int, currency: str) -> int:
@@ -160,6 +169,15 @@ def _settlement_prepare(settlement_id: int) -> tuple[Settlement, str, int] | Set
         )
         if settlement.status not in PAYABLE_STATUSES:
             return settlement
+        if order_has_open_card_dispute(settlement.order_id):
+            # The buyer's bank may take the money back: nothing leaves until it decides.
+            return settlement_transition(
+                settlement=settlement,
+                target=SettlementStatus.HELD,
+                actor=None,
+                note=CARD_DISPUTE_HOLD_NOTE,
+                hold_reason=HoldReason.CARD_DISPUTE,
+            )
         account = ConnectedAccount.objects.filter(company_id=settlement.seller_id).first()
         if account is not None and account.method == PayoutMethod.BANK_TRANSFER:
             settlement.status = SettlementStatus.BANK_PAYABLE
@@ -230,7 +248,7 @@ def settlement_pay(*, settlement_id: int) -> Settlement:
             settlement = (
                 Settlement.objects.select_for_update().select_related("order").get(pk=settlement_id)
             )
-            if settlement.status in PAYABLE_STATUSES:
+            if settlement.status in RECORDABLE_STATUSES:
                 _transfer_record(settlement, transfer)
         return settlement
 
@@ -304,7 +322,7 @@ def transfer_created(obj: dict, *, event: StripeEvent | None = None) -> None:
     if settlement is None:
         logger.warning("transfer.created for unknown transfer %s", obj.get("id"))
         return
-    if settlement.status in PAYABLE_STATUSES:
+    if settlement.status in RECORDABLE_STATUSES:
         _transfer_record(
             settlement,
             GatewayTransfer(

@@ -8,6 +8,7 @@ refund is marked failed with the reason, for an admin.
 """
 
 from collections.abc import Callable
+from smtplib import SMTPException
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -146,3 +147,16 @@ def stripe_events_retry_task() -> int:
     from payments.webhooks import stripe_events_retry
 
     return stripe_events_retry()
+
+
+@shared_task(
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=5,
+)
+def payout_account_change_notify_task(*, change_id: int) -> bool:
+    """Email the company's owners and admins that its payout account changed (once)."""
+    from payments.payouts import payout_account_change_notify
+
+    return payout_account_change_notify(change_id=change_id)

@@ -10,6 +10,11 @@ whose application failed is applied again when Stripe redelivers it.
 Handlers re-read state rather than trusting the order events arrive in: a
 ``payment_intent.payment_failed`` that arrives after ``payment_intent.succeeded`` does not
 un-pay an order; ``account.updated`` re-reads the account from the gateway.
+
+An event whose ``livemode`` is not the configured key's (``sk_live_``/``rk_live_``: true; a test
+key or the sandbox: false) is refused with 400 and not stored. A handler that finds the event
+must not be applied (``EventNeedsReview``: a payment for another amount or currency than is
+due) leaves nothing behind; the event is kept as ``needs_review`` with the reason, for an admin.
 """
 
 import hashlib
@@ -41,11 +46,21 @@ EVENT_HANDLERS: dict[str, str] = {
     "payment_intent.processing": "payments.collection.payment_intent_processing",
     "payment_intent.canceled": "payments.collection.payment_intent_canceled",
     "charge.refunded": "payments.refunds.charge_refunded",
-    "charge.dispute.created": "payments.refunds.charge_dispute_created",
+    "charge.dispute.created": "payments.card_disputes.charge_dispute_created",
+    "charge.dispute.closed": "payments.card_disputes.charge_dispute_closed",
     "account.updated": "payments.payouts.account_updated",
     "transfer.created": "payments.settlement.transfer_created",
     "transfer.reversed": "payments.settlement.transfer_reversed",
 }
+
+
+class EventNeedsReview(DomainError):
+    """Raised by a handler when applying the event would be wrong (the amount paid is not what
+    is due): what the handler did is rolled back, the event is kept as ``needs_review`` with the
+    reason for an admin, and the webhook answers 200 (a redelivery would not make it right)."""
+
+    def __init__(self, message: str, *, code: str):
+        super().__init__(message, code=code)
 
 
 class WebhookRejected(DomainError):
@@ -53,6 +68,12 @@ class WebhookRejected(DomainError):
 
     def __init__(self, message: str, *, code: str):
         super().__init__(message, code=code)
+
+
+# Applied, not ours to apply, or kept for an admin: a redelivery changes nothing.
+SETTLED_EVENT_STATUSES = frozenset(
+    {StripeEventStatus.PROCESSED, StripeEventStatus.IGNORED, StripeEventStatus.NEEDS_REVIEW}
+)
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,12 @@ def webhook_secret() -> str:
         ).hexdigest()
         return f"whsec_sandbox_{digest[:32]}"
     return ""
+
+
+def configured_livemode() -> bool:
+    """Whether the configured key is a live one (``sk_live_`` / ``rk_live_``); test keys and
+    the offline sandbox are test mode."""
+    return settings.STRIPE_SECRET_KEY.startswith(("sk_live_", "rk_live_"))
 
 
 def webhook_sign(payload: bytes, *, secret: str | None = None, timestamp: int | None = None) -> str:
@@ -120,6 +147,13 @@ def _verify(payload: bytes, signature_header: str) -> dict:
         raise WebhookRejected(
             "The body is not a Stripe event (id, type, data.object).", code="malformed_event"
         )
+    expected = configured_livemode()
+    if event.get("livemode") is not expected:
+        raise WebhookRejected(
+            f"The event's livemode is {event.get('livemode')!r} but the configured key is a "
+            f"{'live' if expected else 'test'} key: refused.",
+            code="livemode_mismatch",
+        )
     return event
 
 
@@ -161,9 +195,19 @@ def stripe_event_apply(*, event_id: int) -> StripeEvent:
     try:
         with transaction.atomic():
             event = StripeEvent.objects.select_for_update().get(pk=event_id)
-            if event.status in (StripeEventStatus.PROCESSED, StripeEventStatus.IGNORED):
+            if event.status in SETTLED_EVENT_STATUSES:
                 return event
-            _handler(event.type)(event.payload["data"]["object"], event=event)
+            try:
+                with transaction.atomic():
+                    _handler(event.type)(event.payload["data"]["object"], event=event)
+            except EventNeedsReview as review:
+                event.status = StripeEventStatus.NEEDS_REVIEW
+                event.error = review.message[:4000]
+                event.attempts += 1
+                event.processed_at = timezone.now()
+                event.save(update_fields=["status", "error", "attempts", "processed_at"])
+                logger.warning("Stripe event %s needs review: %s", event.event_id, review.message)
+                return event
             event.status = StripeEventStatus.PROCESSED
             event.error = ""
             event.attempts += 1
@@ -184,7 +228,7 @@ def webhook_receive(*, payload: bytes, signature_header: str) -> WebhookOutcome:
     """Verify, store once, apply. Raises ``WebhookRejected`` (400) before storing anything."""
     event = _verify(payload, signature_header)
     row, created = _store(event)
-    if row.status in (StripeEventStatus.PROCESSED, StripeEventStatus.IGNORED):
+    if row.status in SETTLED_EVENT_STATUSES:
         return WebhookOutcome(event=row, replayed=not created)
     stripe_event_apply(event_id=row.pk)
     row.refresh_from_db()

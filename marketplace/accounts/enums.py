@@ -8,14 +8,15 @@ class VerificationStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
 
 
-# A rejected company fixes its data and submits again; a verified one can be sent back.
+# A rejected company fixes its data and submits again; a verified one whose verified details
+# change goes back to review (pending).
 VERIFICATION_TRANSITIONS: dict[str, frozenset[str]] = {
     VerificationStatus.UNVERIFIED: frozenset({VerificationStatus.PENDING}),
     VerificationStatus.PENDING: frozenset(
         {VerificationStatus.VERIFIED, VerificationStatus.REJECTED}
     ),
     VerificationStatus.REJECTED: frozenset({VerificationStatus.PENDING}),
-    VerificationStatus.VERIFIED: frozenset({VerificationStatus.UNVERIFIED}),
+    VerificationStatus.VERIFIED: frozenset({VerificationStatus.PENDING}),
 }
 
 

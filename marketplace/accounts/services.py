@@ -45,7 +45,20 @@ from marketplace.core.transitions import lock, transition
 from marketplace.trade.currencies import CURRENCIES
 
 # Changing any of these on a verified company sends it back to verification.
-IDENTITY_FIELDS = ("legal_name", "country", "registration_number", "vat_number", "eori_number")
+# What a verification checked: changing any of these sends a verified company back to review.
+IDENTITY_FIELDS = (
+    "legal_name",
+    "trading_name",
+    "country",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "registration_number",
+    "vat_number",
+    "eori_number",
+)
 _SLUG_MAX = 200
 
 
@@ -280,7 +293,10 @@ def company_update(
     buys: bool,
     default_currency: str,
 ) -> Company:
-    """Change a company's profile. A verified company whose identity changes is reviewed again."""
+    """Change a company's profile. A verified company whose identity (``IDENTITY_FIELDS``:
+    names, country, address, registration, VAT or EORI number) changes goes back to review
+    (verified → pending, with an event row): its verified badge and the "verified sellers"
+    search facet drop it until staff verify it again. Other edits keep it verified."""
     details = _company_details_clean(
         legal_name=legal_name,
         trading_name=trading_name,
@@ -312,7 +328,7 @@ def company_update(
         if changed_identity and locked.verification_status == VerificationStatus.VERIFIED:
             locked = transition(
                 instance=locked,
-                target=VerificationStatus.UNVERIFIED,
+                target=VerificationStatus.PENDING,
                 allowed=VERIFICATION_TRANSITIONS,
                 field="verification_status",
                 extra_fields={"verified_at": None},

@@ -192,12 +192,13 @@ def company_profile(request: HttpRequest) -> HttpResponse:
             form.add_domain_error(exc)
         else:
             messages.success(request, f"{company.display_name}'s profile is saved.")
-            if company.verification_status == VerificationStatus.UNVERIFIED and (
+            if company.verification_status == VerificationStatus.PENDING and (
                 membership.company.verification_status == VerificationStatus.VERIFIED
             ):
                 messages.warning(
                     request,
-                    "You changed verified details, so the company needs to be verified again.",
+                    "You changed details that were verified: the company is back in review and "
+                    "shows as verified again once our team has checked them.",
                 )
             return redirect("accounts:company_profile")
     return render(

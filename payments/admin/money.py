@@ -5,6 +5,11 @@ accounts), and the two things an admin does with money here, each through a serv
 - Settlements: "Retry payout" sends failed and awaiting settlements to the payout task again.
 - Bank payouts: export the pending ones as CSV for the bank, and mark them paid with the
   bank's reference (the ledger payout is posted then; marking again does nothing).
+- "Release hold" (bank payouts and settlements held because the seller changed its payout
+  account): back to pending / released once an admin reviewed the change; a hold for an open
+  card dispute is released only by the gateway's ``charge.dispute.closed``.
+- Payout account changes: the history (who, when, from which address, old and new account
+  masked), read-only.
 
 No money row is added, edited or deleted by hand: money moves only through the services, which
 keep the ledger balanced and every step idempotent.
@@ -26,12 +31,14 @@ from marketplace.core.exceptions import InvalidTransition
 from marketplace.trade.money import Money
 from payments.enums import BankPayoutStatus
 from payments.forms import BankReferenceForm
+from payments.holds import HoldsReleased, bank_payouts_release_hold, settlements_release_hold
 from payments.ledger.services import LedgerInsufficientFunds
 from payments.models import (
     BankPayout,
     ConnectedAccount,
     GatewayDispute,
     Payment,
+    PayoutAccountChange,
     Refund,
     Settlement,
     StripeEvent,
@@ -49,6 +56,22 @@ def _money(amount_minor: int, currency: str) -> str:
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _report_holds_released(
+    admin_: admin.ModelAdmin, request: HttpRequest, result: HoldsReleased, noun: str
+) -> None:
+    if result.released:
+        count = len(result.released)
+        admin_.message_user(
+            request,
+            f"Hold released for {count} {noun}{'' if count == 1 else 's'}.",
+            messages.SUCCESS,
+        )
+    for pk, why in sorted(result.refused.items()):
+        admin_.message_user(
+            request, f"{noun.capitalize()} {pk} stays as it is: {why}.", messages.ERROR
+        )
 
 
 class MoneyRowAdmin(admin.ModelAdmin):
@@ -144,11 +167,22 @@ class SettlementAdmin(MoneyRowAdmin):
         "attempts",
         "paid_at",
     ]
-    list_filter = ["status", "currency"]
+    list_filter = ["status", "hold_reason", "currency"]
     search_fields = ["order__number", "seller__legal_name", "transfer_id"]
     list_select_related = ["order", "seller"]
     date_hierarchy = "created_at"
-    actions = ["retry_payout"]
+    actions = ["retry_payout", "release_hold"]
+
+    def has_release_hold_permission(self, request: HttpRequest) -> bool:
+        return self._model_perm(request, "change")
+
+    @admin.action(description="Release hold", permissions=["release_hold"])
+    def release_hold(self, request: HttpRequest, queryset: QuerySet[Settlement]) -> None:
+        result = settlements_release_hold(
+            settlement_ids=list(queryset.values_list("pk", flat=True)),
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        _report_holds_released(self, request, result, "settlement")
 
     @admin.display(description="seller share", ordering="seller_share_minor")
     def seller_share(self, obj: Settlement) -> str:
@@ -218,15 +252,27 @@ class BankPayoutAdmin(MoneyRowAdmin):
         "order_number",
         "amount",
         "status",
+        "hold_reason",
         "bank_reference",
         "exported_at",
         "paid_at",
     ]
-    list_filter = ["status", "currency"]
+    list_filter = ["status", "hold_reason", "currency"]
     search_fields = ["seller__legal_name", "settlement__order__number", "bank_reference"]
     list_select_related = ["seller", "settlement__order"]
     date_hierarchy = "created_at"
-    actions = ["export_csv", "mark_paid"]
+    actions = ["export_csv", "mark_paid", "release_hold"]
+
+    def has_release_hold_permission(self, request: HttpRequest) -> bool:
+        return self._model_perm(request, "change")
+
+    @admin.action(description="Release hold", permissions=["release_hold"])
+    def release_hold(self, request: HttpRequest, queryset: QuerySet[BankPayout]) -> None:
+        result = bank_payouts_release_hold(
+            payout_ids=list(queryset.values_list("pk", flat=True)),
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        _report_holds_released(self, request, result, "payout")
 
     @admin.display(description="order", ordering="settlement__order__number")
     def order_number(self, obj: BankPayout) -> str:
@@ -315,8 +361,17 @@ class BankPayoutAdmin(MoneyRowAdmin):
 
 @admin.register(GatewayDispute)
 class GatewayDisputeAdmin(MoneyRowAdmin):
-    list_display = ["dispute_id", "payment", "amount", "reason", "status", "created_at"]
-    list_filter = ["status", "currency"]
+    list_display = [
+        "dispute_id",
+        "payment",
+        "amount",
+        "reason",
+        "status",
+        "outcome",
+        "created_at",
+        "closed_at",
+    ]
+    list_filter = ["status", "outcome", "currency"]
     search_fields = ["dispute_id", "payment__payment_intent_id", "payment__order__number"]
     list_select_related = ["payment"]
 
@@ -344,3 +399,24 @@ class ConnectedAccountAdmin(MoneyRowAdmin):
     @admin.display(description="requirements due")
     def requirements(self, obj: ConnectedAccount) -> str:
         return ", ".join(obj.requirements_due) or "—"
+
+
+@admin.register(PayoutAccountChange)
+class PayoutAccountChangeAdmin(MoneyRowAdmin):
+    """Who changed a company's payout account, when and from where (masked accounts)."""
+
+    list_display = [
+        "created_at",
+        "company",
+        "changed_by",
+        "client_ip",
+        "old_account",
+        "new_account",
+        "payouts_held",
+        "settlements_held",
+        "notified_at",
+    ]
+    list_filter = ["new_method"]
+    search_fields = ["company__legal_name", "changed_by__email", "client_ip"]
+    list_select_related = ["company", "changed_by"]
+    date_hierarchy = "created_at"

@@ -33,3 +33,4 @@ class LedgerTransactionKind(models.TextChoices):
     REFUND = "refund", "Refund"
     DISPUTE_SPLIT = "dispute_split", "Dispute split"
     REVERSAL = "reversal", "Reversal"
+    CHARGEBACK = "chargeback", "Chargeback (card dispute lost)"

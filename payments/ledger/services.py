@@ -27,6 +27,11 @@ The postings of the payment flow (T total, S seller share, F fee, R refund, P pa
     refund               escrow -R            buyer_refunds +R
     dispute split        escrow -(R+S+F)      buyer_refunds +R  seller_payable +S  platform_fees +F
     reversal             every entry of the reversed transaction, negated
+    chargeback           escrow -E  seller_payable -P  platform_fees -F  buyer_refunds +(E+P+F)
+
+A chargeback (a card dispute the platform lost) takes the money back from where it is for the
+order: still in escrow (E, not settled yet), or released but not paid out (P from the seller's
+payable, F from the fees). Money already paid out to the seller is not in the ledger's reach.
 
 Escrow is held per order: every escrow entry belongs to a transaction with an order, and no
 posting takes more out of escrow for an order than that order holds (checked under a lock of
@@ -574,4 +579,55 @@ def ledger_post_payout(
             kind=LedgerTransactionKind.PAYOUT,
             order=order,
             posted_by=posted_by,
+        )
+
+
+def ledger_post_chargeback(
+    *,
+    order: Order,
+    escrow_minor: int,
+    payable_minor: int,
+    fee_minor: int,
+    idempotency_key: str,
+    reason: str = "",
+) -> LedgerTransaction:
+    """The buyer's bank took money back for ``order`` (a card dispute lost): escrow, the
+    seller's payable and the platform's fees → buyer refunds. Refused when escrow holds less
+    than ``escrow_minor`` for the order or the payable less than ``payable_minor``."""
+    _not_negative("escrow_minor", escrow_minor)
+    _not_negative("payable_minor", payable_minor)
+    _not_negative("fee_minor", fee_minor)
+    if escrow_minor + payable_minor + fee_minor <= 0:
+        raise LedgerPostingRefused("A chargeback takes back more than nothing.")
+    description = f"Chargeback for order {order.number}"
+    if reason.strip():
+        description += f": {reason.strip()}"
+    total = escrow_minor + payable_minor + fee_minor
+    with db_transaction.atomic():
+        refunds = ledger_account_get(code=LedgerAccountCode.BUYER_REFUNDS, currency=order.currency)
+        escrow = ledger_account_get(code=LedgerAccountCode.ESCROW, currency=order.currency)
+        payable = ledger_account_get(
+            code=LedgerAccountCode.SELLER_PAYABLE, currency=order.currency, company=order.seller
+        )
+        fees = ledger_account_get(code=LedgerAccountCode.PLATFORM_FEES, currency=order.currency)
+        entries = [
+            EntryInput(account=account, amount_minor=-amount)
+            for account, amount in (
+                (escrow, escrow_minor),
+                (payable, payable_minor),
+                (fees, fee_minor),
+            )
+            if amount
+        ]
+        entries.append(EntryInput(account=refunds, amount_minor=total))
+        lock(Order, order.pk)
+        if _transaction_by_key(idempotency_key) is None:
+            _require_held(order=order, amount_minor=escrow_minor)
+            _require_payable_for(entries)
+        return ledger_post(
+            idempotency_key=idempotency_key,
+            description=description,
+            entries=entries,
+            kind=LedgerTransactionKind.CHARGEBACK,
+            order=order,
         )

@@ -24,15 +24,16 @@ from marketplace.accounts.models import Company, Membership, User
 from marketplace.core.exceptions import Conflict, NotFound
 from marketplace.core.ids import opaque_id_parse
 from marketplace.trade.money import Money
-from payments.enums import BankPayoutStatus, PayoutMethod
+from payments.enums import BankPayoutStatus, PayoutMethod, SettlementStatus
 from payments.forms import BankTransferForm
 from payments.gateway import GatewayError, gateway_get, sandbox_enabled
-from payments.models import BankPayout, ConnectedAccount
+from payments.models import BankPayout, ConnectedAccount, Settlement
 from payments.payouts import (
     StripeConnectUnavailable,
     bank_payouts_export_csv,
     payout_account_connect_stripe,
     payout_account_for_company,
+    payout_account_history,
     payout_account_sync,
     payout_account_use_bank_transfer,
     settlements_awaiting_account_count,
@@ -72,9 +73,11 @@ def _masked(number: str) -> str:
     return f"{number[:4]} •••• {number[-4:]}" if len(number) > 10 else number
 
 
-def _pending_bank_payouts(company: Company) -> list[dict[str, Any]]:
+def _pending_bank_payouts(
+    company: Company, status: str = BankPayoutStatus.PENDING
+) -> list[dict[str, Any]]:
     rows = (
-        BankPayout.objects.filter(seller=company, status=BankPayoutStatus.PENDING)
+        BankPayout.objects.filter(seller=company, status=status)
         .values("currency")
         .annotate(total=Sum("amount_minor"), count=Count("pk"))
         .order_by("currency")
@@ -106,6 +109,7 @@ def _render_page(
     *,
     bank_form: BankTransferForm | None = None,
     error: str = "",
+    stripe_password_error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     account = payout_account_for_company(company=company)
@@ -131,12 +135,18 @@ def _render_page(
             "sandbox": sandbox_enabled(),
             "awaiting_count": settlements_awaiting_account_count(company=company),
             "pending_bank_payouts": _pending_bank_payouts(company),
+            "held_bank_payouts": _pending_bank_payouts(company, BankPayoutStatus.ON_HOLD),
+            "held_settlements": Settlement.objects.filter(
+                seller=company, status=SettlementStatus.HELD
+            ).count(),
             "bank_form": bank_form
             or BankTransferForm(initial=_bank_form_initial(company, account)),
             "show_bank_form": bank_form is not None
             or not is_bank
             or request.GET.get("edit") == "bank",
             "error": error,
+            "stripe_password_error": stripe_password_error,
+            "history": payout_account_history(company=company),
         },
         status=status,
     )
@@ -179,7 +189,16 @@ def payout_account_stripe(request: HttpRequest, company: Company) -> HttpRespons
         link = payout_account_connect_stripe(
             company=company,
             actor=_user(request),
+            current_password=request.POST.get("current_password", ""),
+            client_ip=request.META.get("REMOTE_ADDR") or None,
             **_stripe_urls(request),
+        )
+    except ValidationError as exc:
+        return _render_page(
+            request,
+            company,
+            stripe_password_error=" ".join(exc.message_dict.get("current_password", [])),
+            status=400,
         )
     except (PermissionDenied, Conflict, StripeConnectUnavailable, GatewayError) as exc:
         return _render_page(request, company, error=_problem_text(exc), status=_problem_status(exc))
@@ -196,6 +215,10 @@ def payout_account_refresh(request: HttpRequest, company: Company) -> HttpRespon
             actor=_user(request),
             **_stripe_urls(request),
         )
+    except ValidationError:
+        # Leaving the bank account for Stripe needs the password: only from the page's form.
+        messages.error(request, "Connect with Stripe from this page, with your password.")
+        return redirect("payments:payout-account")
     except (PermissionDenied, Conflict, StripeConnectUnavailable, GatewayError) as exc:
         messages.error(request, _problem_text(exc))
         return redirect("payments:payout-account")
@@ -236,6 +259,7 @@ def payout_account_bank(request: HttpRequest, company: Company) -> HttpResponse:
         payout_account_use_bank_transfer(
             company=company,
             actor=_user(request),
+            client_ip=request.META.get("REMOTE_ADDR") or None,
             **form.cleaned_data,
         )
     except ValidationError as exc:

@@ -71,26 +71,14 @@ def test_company_update_of_a_verified_companys_identity_sends_it_back_to_review(
         **profile(company, legal_name="Renamed GmbH", registration_number="HRB 999"),
     )
 
-    assert updated.verification_status == VerificationStatus.UNVERIFIED
+    assert updated.verification_status == VerificationStatus.PENDING
     assert updated.verified_at is None
     event = CompanyVerificationEvent.objects.get(company=company)
     assert (event.from_status, event.to_status, event.note) == (
         "verified",
-        "unverified",
+        "pending",
         "Changed after verification: legal name, registration number.",
     )
-
-
-def test_company_update_of_a_verified_companys_address_keeps_it_verified():
-    membership = MembershipFactory(company=CompanyFactory(verified=True))
-    company = membership.company
-
-    updated = company_update(
-        company=company, actor=membership.user, **profile(company, address_line1="Neuer Weg 1")
-    )
-
-    assert updated.verification_status == VerificationStatus.VERIFIED
-    assert CompanyVerificationEvent.objects.filter(company=company).count() == 0
 
 
 def test_company_update_by_a_staff_member_is_refused():

@@ -27,7 +27,7 @@ from payments.payouts import payout_account_connect_stripe, payout_account_use_b
 from payments.refunds import refund_request
 from payments.sandbox import SandboxGateway
 from payments.settlement import settlement_run
-from tests.factories import UserFactory
+from tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.listings.factories import ListingFactory
 from tests.orders.factories import buyer_member, place_order, seller_member
 from tests.payments.conftest import pay
@@ -38,6 +38,7 @@ BANK = {
     "iban": "6217856000012345678",
     "swift": "BKCHCNBJ92A",
     "country": "CN",
+    "current_password": DEFAULT_PASSWORD,
 }
 ADMIN_MODELS = [
     "payment",

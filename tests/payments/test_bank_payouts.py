@@ -25,7 +25,7 @@ from payments.payouts import (
     payout_account_use_bank_transfer,
 )
 from payments.settlement import settlement_run
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import DEFAULT_PASSWORD, MembershipFactory, UserFactory
 from tests.listings.factories import ListingFactory
 from tests.orders.factories import OrderFactory, buyer_member, place_order, seller_member
 from tests.payments.conftest import pay
@@ -36,6 +36,7 @@ BANK = {
     "iban": "6217 8560 0001 2345 678",
     "swift": "bkch cn bj 92a",
     "country": "CN",
+    "current_password": DEFAULT_PASSWORD,
 }
 
 

@@ -27,7 +27,7 @@ from payments.payouts import (
 )
 from payments.sandbox import SandboxGateway
 from payments.settlement import settlement_run
-from tests.factories import CompanyFactory, MembershipFactory
+from tests.factories import DEFAULT_PASSWORD, CompanyFactory, MembershipFactory
 from tests.listings.factories import ListingFactory
 from tests.orders.factories import buyer_member, place_order, seller_member
 from tests.payments.conftest import pay
@@ -185,9 +185,16 @@ def test_switching_to_stripe_keeps_bank_details_and_the_same_account(de_seller, 
         iban="DE89 3704 0044 0532 0130 00",
         swift="HASPDEHH",
         country="DE",
+        current_password=DEFAULT_PASSWORD,
     )
 
-    _connect(de_seller, de_seller_user)
+    payout_account_connect_stripe(
+        company=de_seller,
+        actor=de_seller_user,
+        refresh_url=REFRESH,
+        return_url=RETURN,
+        current_password=DEFAULT_PASSWORD,
+    )
 
     account = ConnectedAccount.objects.get(company=de_seller)
     assert account.method == PayoutMethod.STRIPE

@@ -8,7 +8,7 @@ from marketplace.accounts.enums import MembershipRole
 from payments.enums import PayoutMethod
 from payments.models import ConnectedAccount, SandboxObject, StripeEvent
 from payments.payouts import payout_account_connect_stripe
-from tests.factories import CompanyFactory, MembershipFactory
+from tests.factories import DEFAULT_PASSWORD, CompanyFactory, MembershipFactory
 from tests.orders.factories import buyer_member, seller_member
 
 PAGE = "/payments/payout-account/"
@@ -20,6 +20,7 @@ BANK = {
     "iban": "6217 8560 0001 2345 678",
     "swift": "BKCHCNBJ92A",
     "country": "CN",
+    "current_password": DEFAULT_PASSWORD,
 }
 
 

@@ -4,6 +4,11 @@ Every id column is a PostgreSQL ``bigint``. An id from a form, a query string, J
 webhook metadata is accepted only as plain ASCII digits (or a Python ``int``) from 1 to
 ``BIGINT_MAX``: ``"²"``, ``"٣"``, ``"1e3"``, ``" 7"``, ``"-1"``, ``True`` and ``10**30``
 are all "no such id" (``None``), never an exception and never a query that overflows.
+``IdFormField`` and ``IdSerializerField`` put the same rule in forms and serializers.
+
+An identifier made elsewhere (a Stripe object id, a document's verification code) goes
+through ``opaque_id_parse`` before it reaches a query: ASCII letters, digits, ``_`` and
+``-`` only, so a NUL byte (which PostgreSQL refuses with an error) names nothing.
 """
 
 import re

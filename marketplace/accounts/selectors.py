@@ -1,14 +1,17 @@
 """Reads about users and companies, filtered to what the asking user may see."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from marketplace.accounts.models import (
+    ApiToken,
     Company,
     CompanyDocument,
     CompanyVerificationEvent,
     Membership,
     User,
 )
+from marketplace.accounts.staff import staff_may
 
 
 def membership_list_for_user(*, user: User) -> QuerySet[Membership]:
@@ -57,10 +60,27 @@ def company_verification_event_list_for_company(
 
 
 def company_document_for_user(*, user: User, document_id: int) -> CompanyDocument | None:
-    """A verification document, if the user is a member of its company or platform staff."""
+    """A verification document, if the user is a member of its company or platform staff
+    with ``accounts.view_verification_document``."""
     if not user.is_authenticated:
         return None
     documents = CompanyDocument.objects.select_related("company")
-    if not (user.is_active and user.is_staff):
+    if not staff_may(user, "accounts.view_verification_document"):
         documents = documents.filter(company__memberships__user=user)
     return documents.filter(pk=document_id).first()
+
+
+def api_token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
+    """The user's API tokens that still work (not expired), newest first."""
+    return ApiToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created", "-id")
+
+
+def api_token_for_user(*, user: User, token_id: object) -> ApiToken | None:
+    """One of the user's own tokens by id; another user's (or none) is ``None``."""
+    try:
+        pk = int(str(token_id))
+    except (TypeError, ValueError):
+        return None
+    if not 0 < pk < 2**63:
+        return None
+    return ApiToken.objects.filter(user=user, pk=pk).first()

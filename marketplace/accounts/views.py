@@ -2,18 +2,26 @@
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.accounts import selectors, services
 from marketplace.accounts.enums import MANAGING_ROLES, VerificationStatus
-from marketplace.accounts.forms import CompanyProfileForm, SignUpForm, VerificationSubmitForm
+from marketplace.accounts.forms import (
+    CompanyProfileForm,
+    PasswordResetSetForm,
+    SignUpForm,
+    VerificationSubmitForm,
+)
 from marketplace.accounts.middleware import ACTIVE_COMPANY_SESSION_KEY
-from marketplace.accounts.models import Company, Membership
+from marketplace.accounts.models import Company, Membership, SecurityEventKind
+from marketplace.accounts.security import security_event_record
 from marketplace.core.exceptions import DomainError, InvalidTransition
 
 
@@ -176,3 +184,26 @@ def company_document(request: HttpRequest, pk: int) -> FileResponse:
         filename=document.original_name,
         content_type=document.content_type,
     )
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's reset confirmation; the new password is saved by ``user_password_set``, which
+    also revokes every API token of the account."""
+
+    form_class = PasswordResetSetForm
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.request = self.request
+        return form
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 403 handler: record the refusal, then answer with Django's 403 page."""
+    security_event_record(
+        kind=SecurityEventKind.PERMISSION_DENIED,
+        request=request,
+        object_ref=request.path[:200],
+        details={"method": request.method, "path": request.path, "reason": str(exception)[:300]},
+    )
+    return defaults.permission_denied(request, exception)

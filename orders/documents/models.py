@@ -60,6 +60,9 @@ class TradeDocument(BaseModel):
 
     class Meta:
         ordering = ["order", "kind", "-version"]
+        permissions = [
+            ("view_any_trade_document", "Can see and download any company's trade documents")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "kind", "version"], name="trade_document_order_kind_version"

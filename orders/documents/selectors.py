@@ -1,6 +1,7 @@
 """Reads of trade documents, filtered to who may see them.
 
-The two parties of an order (its buyer and its seller) and platform staff see an order's
+The two parties of an order (its buyer and its seller) and platform staff with
+``documents.view_any_trade_document`` see an order's
 documents and download them; for anyone else they do not exist (``NotFound``, the 404).
 Verification is public but answers only about ready documents, by their code or hash.
 """
@@ -11,6 +12,7 @@ from django.core.files.base import File
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from marketplace.accounts.models import Company, User
+from marketplace.accounts.staff import staff_may
 from marketplace.core.exceptions import NotFound
 from orders.documents.enums import KINDS_ON_CONFIRM, KINDS_ON_SHIP, DocumentStatus
 from orders.documents.models import TradeDocument
@@ -21,7 +23,8 @@ KIND_ORDER: tuple[str, ...] = (*KINDS_ON_CONFIRM, *KINDS_ON_SHIP)
 
 
 def _is_staff(user: User | None) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
+    """Staff who may see every company's trade documents."""
+    return staff_may(user, "documents.view_any_trade_document")
 
 
 def _pk(value: object) -> int:

@@ -1,13 +1,12 @@
 """The staff ledger API: balances per account and currency, and the balance check."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from payments.ledger.services import (
     ledger_post_payment_captured,
     ledger_post_settlement_released,
 )
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import CompanyFactory, MembershipFactory, UserFactory, api_token_for
 from tests.orders.factories import OrderFactory
 
 BALANCES_URL = "/api/v1/ledger/balances/"
@@ -112,9 +111,9 @@ def test_balances_take_a_constant_number_of_queries(
 @pytest.mark.parametrize("url", [BALANCES_URL, CHECK_URL])
 def test_a_member_who_is_not_staff_is_forbidden(api_client, books, url):
     member = MembershipFactory(company=CompanyFactory(seller=True)).user
-    token = Token.objects.create(user=member)
+    token = api_token_for(member)
 
-    response = api_client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api_client.get(url, HTTP_AUTHORIZATION=f"Token {token}")
 
     assert response.status_code == 403
     assert response.json() == {"detail": "You do not have permission to perform this action."}

@@ -26,7 +26,7 @@ class _OwnPasswordChangeView(PasswordChangeView):
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
-        form.request = self.request
+        form.request = self.request  # type: ignore[attr-defined]
         return form
 
 

@@ -39,7 +39,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]  # knox: auth_token_set
     """A person who signs in by email and acts on behalf of one of their companies."""
 
     email = models.EmailField("email address", unique=True)

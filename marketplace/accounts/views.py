@@ -194,7 +194,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
-        form.request = self.request
+        form.request = self.request  # type: ignore[attr-defined]
         return form
 
 

@@ -6,7 +6,7 @@ from marketplace.accounts.enums import DocumentKind, MembershipRole, Verificatio
 from marketplace.accounts.models import Company, CompanyDocument, CompanyVerificationEvent
 from marketplace.accounts.services import DocumentUpload, company_verification_submit
 from tests.accounts.conftest import PDF_BYTES, TEXT_BYTES, oversized_pdf_upload, pdf_upload
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import CompanyFactory, MembershipFactory, UserFactory, staff_user
 
 pytestmark = pytest.mark.django_db
 
@@ -227,7 +227,10 @@ def test_document_download_is_for_members_and_platform_staff_only(client, owner)
     client.force_login(MembershipFactory().user)
     assert client.get(url).status_code == 404
 
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(UserFactory(is_staff=True))  # staff without the permission
+    assert client.get(url).status_code == 404
+
+    client.force_login(staff_user("verification"))
     assert client.get(url).status_code == 200
 
 

@@ -6,7 +6,12 @@ from payments.ledger.services import (
     ledger_post_payment_captured,
     ledger_post_settlement_released,
 )
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory, api_token_for
+from tests.factories import (
+    CompanyFactory,
+    MembershipFactory,
+    api_token_for,
+    staff_user,
+)
 from tests.orders.factories import OrderFactory
 
 BALANCES_URL = "/api/v1/ledger/balances/"
@@ -142,8 +147,8 @@ def test_the_ledger_endpoints_are_in_the_schema_for_staff_only(staff_client):
     }
 
 
-def test_a_staff_user_without_a_company_may_read_the_ledger(api_client, db):
-    user = UserFactory(is_staff=True)
+def test_a_finance_staff_user_without_a_company_may_read_the_ledger(api_client, db):
+    user = staff_user("finance")
     api_client.force_authenticate(user)
 
     assert api_client.get(CHECK_URL).status_code == 200

@@ -179,6 +179,8 @@ REST_KNOX = {
 # DEBUG is off, and production settings force it empty.
 OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default=PLATFORM_NAME)
 OTP_EXEMPT_EMAILS: list[str] = []
+# The admin never shows a device's secret or QR code again (enrolment prints it once).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Open Trade Marketplace API",

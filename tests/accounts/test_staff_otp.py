@@ -265,3 +265,33 @@ def test_staff_otp_enrol_refuses_an_unknown_or_non_staff_account():
     with pytest.raises(CommandError, match=r"Only active staff accounts enrol a second factor\."):
         call_command("staff_otp_enrol", "buyer@example.com", stdout=io.StringIO())
     assert TOTPDevice.objects.count() == 0
+
+
+def test_the_make_run_banner_says_the_demo_admin_alone_skips_the_second_factor(capsys):
+    from marketplace.devstack import print_banner
+
+    print_banner("http://127.0.0.1:8000/")
+
+    out = capsys.readouterr().out
+    assert (
+        "  Staff sign-in: admin@demo.test alone signs in to the admin without a\n"
+        "  second factor, in this local demo only (OTP_EXEMPT_EMAILS in settings/local.py).\n"
+        "  Every other staff account needs a TOTP code: manage.py staff_otp_enrol EMAIL.\n"
+    ) in out
+
+
+def test_the_admin_never_shows_a_devices_secret(client, staff):
+    from tests.factories import admin_login
+
+    device = otp_device_for(UserFactory(email="other-staff@platform.example", is_staff=True))
+    admin_login(client, staff)
+
+    listing = client.get("/admin/otp_totp/totpdevice/")
+    page = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    qrcode = client.get(f"/admin/otp_totp/totpdevice/{device.pk}/config/")
+
+    assert (listing.status_code, page.status_code) == (200, 200)
+    for response in (listing, page):
+        assert device.key not in response.content.decode()
+        assert "otpauth://" not in response.content.decode()
+    assert qrcode.status_code == 403

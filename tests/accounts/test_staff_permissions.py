@@ -178,7 +178,7 @@ def test_the_admin_offers_the_verify_actions_only_to_staff_who_may_verify(client
 
     assert page.status_code == 200
     assert "verify_selected" not in page.content.decode()
-    assert response.status_code == 200  # Django: "No action selected", the list again
+    assert response.status_code == 200  # no action is offered to support: the list again
     assert Company.objects.get(pk=company.pk).verification_status == VerificationStatus.PENDING
 
 

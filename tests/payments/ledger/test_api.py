@@ -121,7 +121,9 @@ def test_a_member_who_is_not_staff_is_forbidden(api_client, books, url):
     response = api_client.get(url, HTTP_AUTHORIZATION=f"Token {token}")
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "You do not have permission to perform this action."}
+    assert response.json() == {
+        "detail": "This needs platform staff with a permission you do not have."
+    }
 
 
 @pytest.mark.parametrize("url", [BALANCES_URL, CHECK_URL])

@@ -12,8 +12,7 @@ the accounts that may skip it.
 from typing import Any
 
 from django.conf import settings
-from django_otp import match_token
-from django_otp.models import Device
+from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 # Group name -> permissions ("app_label.codename") its members hold.
@@ -103,12 +102,21 @@ def staff_otp_has_device(user: Any) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
-def staff_otp_match(user: Any, code: str) -> Device | None:
-    """The user's confirmed device that accepts ``code`` (each code works once), else None."""
+def staff_otp_match(user: Any, code: str) -> TOTPDevice | None:
+    """The user's confirmed TOTP device that accepts ``code``, else None.
+
+    Each code works once; after a wrong code a device refuses every code for a while,
+    doubling with each failure (django-otp's throttling, OTP_TOTP_THROTTLE_FACTOR seconds).
+    """
     code = (code or "").strip().replace(" ", "")
     if not code.isascii() or not code.isdigit():
         return None
-    return match_token(user, code)
+    with transaction.atomic():
+        devices = TOTPDevice.objects.select_for_update().filter(user=user, confirmed=True)
+        for device in devices.order_by("pk"):
+            if device.verify_token(code):
+                return device
+    return None
 
 
 def staff_groups_sync(*, apps: Any = None) -> None:

@@ -295,3 +295,21 @@ def test_the_admin_never_shows_a_devices_secret(client, staff):
         assert device.key not in response.content.decode()
         assert "otpauth://" not in response.content.decode()
     assert qrcode.status_code == 403
+
+
+@override_settings(OTP_TOTP_THROTTLE_FACTOR=60)
+def test_after_a_wrong_code_even_the_right_one_is_refused_for_a_while(client, api_client, staff):
+    device = otp_device_for(staff)
+    right = otp_code(device)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+
+    _admin_login(client, staff.email, wrong)
+    response = _admin_login(client, staff.email, right)
+    token = _token(api_client, staff.email, otp=right)
+
+    assert response.context["form"].non_field_errors() == [OTP_INVALID_MESSAGE]
+    assert not _signed_in(client)
+    assert token.status_code == 400
+    device.refresh_from_db()
+    assert device.throttling_failure_count == 1  # refused while throttled: not counted again
+    assert SecurityEvent.objects.filter(kind="otp_failed", user=staff).count() == 3

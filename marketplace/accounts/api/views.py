@@ -33,7 +33,7 @@ BAD_CREDENTIALS_MESSAGE = "No active account matches this email and password."
 
 
 class AuthTokenView(APIView):
-    """Exchange an email and password for an API token."""
+    """Exchange an email and password (and, for staff, a TOTP code) for a new API token."""
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -47,7 +47,10 @@ class AuthTokenView(APIView):
         request=TokenRequestSerializer,
         responses={
             200: TokenResponseSerializer,
-            400: OpenApiResponse(description="Missing or malformed fields, by field."),
+            400: OpenApiResponse(
+                description="Missing or malformed fields, by field; for platform staff, a "
+                "missing or wrong `otp` code."
+            ),
             401: ErrorDetailSerializer,
             429: ErrorDetailSerializer,
         },

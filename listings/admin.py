@@ -24,6 +24,7 @@ from listings.models import (
     PriceTier,
 )
 from marketplace.accounts.enums import VerificationStatus
+from marketplace.accounts.staff import staff_may
 from marketplace.core.exceptions import Conflict, DomainError, InvalidTransition
 
 
@@ -182,8 +183,8 @@ class ListingAdmin(admin.ModelAdmin):
         return False
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(
-            request.user.is_active and request.user.is_staff
+        return staff_may(
+            request.user, "listings.moderate_listing"
         ) and super().has_module_permission(request)
 
     @admin.display(description="Seller verified", boolean=True)

@@ -99,6 +99,7 @@ class Listing(BaseModel):
 
     class Meta:
         ordering = ["-created_at"]
+        permissions = [("moderate_listing", "Can moderate listings (approve, reject, see any)")]
         indexes = [
             GinIndex(fields=["search_vector"], name="listing_search_vector_gin"),
             GinIndex(

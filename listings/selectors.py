@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from listings.enums import ListingStatus
 from listings.models import Category, Listing, ListingImage, ModerationEvent, PriceTier
 from marketplace.accounts.models import Company, User
+from marketplace.accounts.staff import staff_may
 from marketplace.core.exceptions import NotFound
 from marketplace.core.ids import id_parse
 from marketplace.trade.models import HSCode
@@ -48,12 +49,13 @@ def listing_get_for_company(*, company: Company | None, listing_id: object) -> L
 def listing_get_visible(
     *, listing_id: object, user: User | None, company: Company | None
 ) -> Listing:
-    """A listing the asker may see: published, their own company's, or any for platform staff."""
+    """A listing the asker may see: published, their own company's, or any for staff who
+    moderate listings (``listings.moderate_listing``)."""
     pk = id_parse(listing_id)
     if pk is None:
         raise NotFound("No such listing.")
     queryset = Listing.objects.all()
-    if not (user is not None and user.is_active and user.is_staff):
+    if not staff_may(user, "listings.moderate_listing"):
         visible = Q(status=ListingStatus.PUBLISHED)
         if company is not None:
             visible |= Q(seller=company)
@@ -310,7 +312,7 @@ def listing_get_for_page_versioned(
     pk = id_parse(listing_id)
     if pk is None:  # not an id, or beyond bigint (the query would fail)
         raise NotFound("No such listing.")
-    is_staff = bool(user is not None and user.is_active and user.is_staff)
+    is_staff = staff_may(user, "listings.moderate_listing")
     row = _fetchone(
         "listings_page_v2",
         _PAGE_SQL,

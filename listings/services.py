@@ -43,6 +43,7 @@ from listings.models import Category, Listing, ListingImage, ModerationEvent, Pr
 from marketplace.accounts.enums import MANAGING_ROLES
 from marketplace.accounts.models import Company, Membership, User
 from marketplace.accounts.selectors import user_email_confirmed_require
+from marketplace.accounts.staff import staff_may
 from marketplace.core.exceptions import Conflict, InvalidTransition
 from marketplace.core.transitions import lock, transition
 from marketplace.trade.currencies import CURRENCIES
@@ -123,8 +124,8 @@ def _require_seller(*, company: Company) -> None:
 
 
 def _require_platform_staff(*, actor: User) -> None:
-    if not (actor.is_active and actor.is_staff):
-        raise PermissionDenied("Only platform staff may moderate listings.")
+    if not staff_may(actor, "listings.moderate_listing"):
+        raise PermissionDenied("Only platform staff who moderate listings may do this.")
 
 
 # --- validation -----------------------------------------------------------------------
@@ -719,8 +720,8 @@ def listing_reject(
 
 
 def listing_archive(*, listing: Listing, actor: User) -> Listing:
-    """Take a listing off the catalogue for good (the seller, or platform staff)."""
-    if not (actor.is_active and actor.is_staff):
+    """Take a listing off the catalogue for good (the seller, or a listing moderator)."""
+    if not staff_may(actor, "listings.moderate_listing"):
         _require_member(actor=actor, company=listing.seller)
     with transaction.atomic(durable=True):
         locked, _ = _transition(listing=listing, target=ListingStatus.ARCHIVED, actor=actor)

@@ -39,6 +39,8 @@ DEMO_LOGINS = [
     ("buyer@demo.test", "importer, Germany (EUR)"),
     ("buyer2@demo.test", "importer, Kenya (KES)"),
 ]
+# The one staff account exempt from the second factor, and only in the local demo.
+DEMO_OTP_EXEMPT = "admin@demo.test"
 DEMO_PASSWORD = "marketplace-demo"  # noqa: S105 - the published demo password
 
 
@@ -236,6 +238,10 @@ def print_banner(address: str) -> None:
         "",
         f"  Demo logins (password for all: {DEMO_PASSWORD})",
         *(f"    {email:<20} {what}" for email, what in DEMO_LOGINS),
+        "",
+        f"  Staff sign-in: {DEMO_OTP_EXEMPT} alone signs in to the admin without a",
+        "  second factor, in this local demo only (OTP_EXEMPT_EMAILS in settings/local.py).",
+        "  Every other staff account needs a TOTP code: manage.py staff_otp_enrol EMAIL.",
         "",
         "  Press Ctrl-C to stop the web server, the worker and beat.",
         "",

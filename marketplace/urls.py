@@ -6,8 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from marketplace.core import views as core_views
 
-admin.site.site_header = "Open Trade Marketplace administration"
-admin.site.site_title = "Marketplace admin"
+# A refused page (PermissionDenied) is recorded as a security event, then Django's 403.
+handler403 = "marketplace.accounts.views.permission_denied"
 
 urlpatterns = [
     path("", core_views.home, name="home"),

@@ -36,6 +36,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from marketplace.accounts.models import User
+from marketplace.accounts.staff import staff_may
 from marketplace.core.exceptions import DomainError, InvalidTransition
 from marketplace.core.transitions import lock
 from orders.enums import DisputeStatus, OrderStatus
@@ -137,8 +138,8 @@ def dispute_resolve(
     note: str = "",
 ) -> DisputeResolution:
     """Resolve ``order``'s open dispute (an admin's decision); see the module docstring."""
-    if actor is None or not actor.is_staff:
-        raise PermissionDenied("Only platform staff resolve disputes.")
+    if not staff_may(actor, "payments.resolve_dispute"):
+        raise PermissionDenied("Only platform staff allowed to resolve disputes may do this.")
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
         raise DomainError(

@@ -221,6 +221,7 @@ class BankPayout(BaseModel):
 
     class Meta:
         ordering = ["-id"]
+        permissions = [("export_bank_payouts", "Can export pending bank payouts as CSV")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount_minor__gt=0), name="bank_payout_amount_positive"
@@ -375,3 +376,4 @@ class DisputeCase(Dispute):
         proxy = True
         verbose_name = "dispute"
         verbose_name_plural = "disputes"
+        permissions = [("resolve_dispute", "Can resolve a buyer's dispute (moves held money)")]

@@ -32,7 +32,8 @@ from django.utils import timezone
 from django_countries import countries
 
 from marketplace.accounts.enums import MANAGING_ROLES
-from marketplace.accounts.models import Company, Membership, User
+from marketplace.accounts.models import Company, Membership, SecurityEventKind, User
+from marketplace.accounts.security import security_event_record
 from marketplace.core.exceptions import Conflict, DomainError
 from marketplace.core.transitions import lock, transition
 from marketplace.trade.money import Money
@@ -163,7 +164,7 @@ def payout_account_connect_stripe(
                 old_account=old_masked,
                 new_account=payout_account_masked(account) or "Stripe Connect (being set up)",
             )
-            _payout_account_change_notify_on_commit(change_id=change.pk)
+            _payout_account_change_record(change=change)
             if account.can_receive_transfers:  # onboarded before: pay what waits at once
                 company_id = company.pk
                 transaction.on_commit(lambda: _resume_settlements(company_id))
@@ -449,8 +450,29 @@ def payout_account_use_bank_transfer(
             payouts_held=payouts_held,
             settlements_held=settlements_held,
         )
-        _payout_account_change_notify_on_commit(change_id=change.pk)
+        _payout_account_change_record(change=change)
     return account
+
+
+def _payout_account_change_record(*, change: PayoutAccountChange) -> None:
+    """Log the change as a security event (in the change's transaction) and tell the
+    company's owners and admins by email once it has committed."""
+    security_event_record(
+        kind=SecurityEventKind.PAYOUT_ACCOUNT_CHANGED,
+        user=change.changed_by,
+        company=change.company,
+        object_ref=f"payments.payoutaccountchange:{change.pk}",
+        details={
+            "old_method": change.old_method,
+            "new_method": change.new_method,
+            "old_account": change.old_account,
+            "new_account": change.new_account,
+            "payouts_held": change.payouts_held,
+            "settlements_held": change.settlements_held,
+        },
+        ip=change.client_ip,
+    )
+    _payout_account_change_notify_on_commit(change_id=change.pk)
 
 
 def _payouts_hold_for_account_change(*, company: Company, actor: User) -> tuple[int, int]:

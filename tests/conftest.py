@@ -41,7 +41,8 @@ def celery_worker(transactional_db):
 
 
 def migration_seed_data_ensure() -> None:
-    """Put back the rows that data migrations seed (the category tree, the sample duty rates).
+    """Put back the rows that data migrations seed (the category tree, the sample duty rates,
+    the staff groups).
 
     A transactional test ends with a flush that empties every table, and with --reuse-db the
     migrations do not run again; tests that rely on migration data get it back from here.
@@ -54,6 +55,10 @@ def migration_seed_data_ensure() -> None:
 
     if not apps.get_model("listings", "Category").objects.exists():
         importlib.import_module("listings.migrations.0002_seed_categories").seed(apps, None)
+    if not apps.get_model("auth", "Group").objects.exists():
+        from marketplace.accounts.staff import staff_groups_sync
+
+        staff_groups_sync()  # the table payments.migrations.0006_staff_groups froze (tested)
     if not apps.get_model("trade", "DutyRate").objects.exists():
         importlib.import_module(
             "marketplace.trade.migrations.0003_sample_landed_cost_rates"

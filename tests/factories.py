@@ -67,3 +67,56 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     company = factory.SubFactory(CompanyFactory)
     role = MembershipRole.OWNER
+
+
+def api_token_for(user: User, *, name: str = "test") -> str:
+    """A new API token (django-rest-knox) for ``user``; returns the secret to send."""
+    from marketplace.accounts.models import ApiToken
+
+    _token, secret = ApiToken.objects.create(user=user, name=name)
+    return secret
+
+
+def staff_user(*groups: str, permissions: tuple[str, ...] = (), **fields) -> User:
+    """An active staff user in the named staff groups (see ``STAFF_GROUPS``), with any extra
+    ``app_label.codename`` permissions. The groups are (re)made first, so this works after a
+    transactional test's flush too."""
+    from django.contrib.auth.models import Group, Permission
+
+    from marketplace.accounts.staff import staff_groups_sync
+
+    staff_groups_sync()
+    user = UserFactory(is_staff=True, **fields)
+    user.groups.set(Group.objects.filter(name__in=groups))
+    for dotted in permissions:
+        app_label, codename = dotted.split(".", 1)
+        user.user_permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return User.objects.get(pk=user.pk)  # a fresh instance: no stale permission cache
+
+
+def otp_device_for(user: User):
+    """A confirmed TOTP device for ``user`` (django-otp)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.create(user=user, name="test authenticator", confirmed=True)
+
+
+def otp_code(device) -> str:
+    """The TOTP code ``device`` accepts now, computed as an authenticator app does."""
+    from django_otp.oath import totp
+
+    return f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):0{device.digits}d}"
+
+
+def admin_login(client, user: User) -> None:
+    """Sign ``user`` in to the test client with a session verified by a second factor, as
+    the admin login does after a valid TOTP code."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    device = otp_device_for(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

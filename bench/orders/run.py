@@ -876,13 +876,13 @@ def orders_api_routed() -> tuple[bool, str]:
 
 
 def tokens_ensure(catalogue: Catalogue) -> dict[int, str]:
-    from rest_framework.authtoken.models import Token
+    """A fresh API token per buyer member (tokens are hashed at rest: an old one cannot be
+    read back), named "bench" so they are easy to find and revoke."""
+    from marketplace.accounts.models import ApiToken, User
 
-    return {
-        member: Token.objects.get_or_create(user_id=member)[0].key
-        for buyer in catalogue.buyers
-        for member in buyer.member_ids
-    }
+    members = [member for buyer in catalogue.buyers for member in buyer.member_ids]
+    users = User.objects.in_bulk(members)
+    return {member: ApiToken.objects.create(users[member], name="bench")[1] for member in members}
 
 
 # --- report ---------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from listings.search import (
 )
 from listings.services import TierInput
 from marketplace.accounts.enums import VerificationStatus
+from marketplace.accounts.staff import staff_may
 from marketplace.trade.currencies import CURRENCY_CHOICES
 from marketplace.trade.incoterms import INCOTERM_CHOICES
 from marketplace.trade.money import UNIT_PRICE_DECIMALS
@@ -189,7 +190,7 @@ class ListingSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         company = self.context.get("company")
         user = getattr(request, "user", None)
-        is_staff = bool(user is not None and user.is_authenticated and user.is_staff)
+        is_staff = staff_may(user, "listings.moderate_listing")
         if is_staff or (company is not None and company.pk == listing.seller_id):
             return listing.rejection_reason
         return None
@@ -218,7 +219,7 @@ def listing_rows_data(rows: list[dict[str, Any]], *, request: Any) -> list[dict[
     """What ``ListingSerializer(many=True)`` gives for published listings read by someone with
     no company (the public search), from ``listings.selectors.listing_public_rows``."""
     user = getattr(request, "user", None)
-    is_staff = bool(user is not None and user.is_authenticated and user.is_staff)
+    is_staff = staff_may(user, "listings.moderate_listing")
     tier_price = PriceTierSerializer().fields["unit_price"].to_representation
     decimal = {name: _LISTING_FIELDS[name].to_representation for name in _DECIMALS}
     storages = {name: field.storage for name, field in _IMAGE_FILES.items()}

@@ -7,7 +7,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.permissions import AllowAny, IsAdminUser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -44,6 +44,7 @@ from marketplace.accounts.api.company import (
     get_active_company,
     require_active_company,
 )
+from marketplace.accounts.api.staff import staff_permission
 from marketplace.core.api.pagination import PageNumberPagination
 from marketplace.core.ids import id_parse
 
@@ -331,7 +332,7 @@ class CategoryListView(APIView):
 
 
 class _ModerationView(APIView):
-    permission_classes = [IsAdminUser]
+    permission_classes = [staff_permission("listings.moderate_listing")]
 
     def _listing(self, request: Request, pk: int) -> Listing:
         return listing_get_visible(listing_id=pk, user=acting_user(request), company=None)

@@ -13,13 +13,16 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from marketplace.accounts import services
+from marketplace.accounts.forms import AdminUserPasswordForm
 from marketplace.accounts.models import (
     Company,
     CompanyDocument,
     CompanyVerificationEvent,
     Membership,
+    SecurityEvent,
     User,
 )
+from marketplace.accounts.staff import staff_may
 from marketplace.core.exceptions import DomainError, InvalidTransition
 
 
@@ -54,9 +57,11 @@ class MembershipOfUserInline(admin.TabularInline):
 class UserAdmin(DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
+    # Setting a password here revokes the user's API tokens (user_password_set).
+    change_password_form = AdminUserPasswordForm
     ordering = ("email",)
     list_display = ("email", "full_name", "is_active", "is_staff", "date_joined")
-    list_filter = ("is_staff", "is_superuser", "is_active")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups")
     search_fields = ("email", "full_name")
     readonly_fields = ("last_login", "date_joined")
     inlines = (MembershipOfUserInline,)
@@ -195,7 +200,10 @@ class CompanyAdmin(admin.ModelAdmin):
             noun = "company" if succeeded == 1 else "companies"
             self.message_user(request, f"{succeeded} {noun} {done}.", messages.SUCCESS)
 
-    @admin.action(description="Verify selected companies", permissions=["change"])
+    def has_verify_permission(self, request: HttpRequest) -> bool:
+        return staff_may(request.user, "accounts.verify_company")
+
+    @admin.action(description="Verify selected companies", permissions=["verify"])
     def verify_selected(self, request: HttpRequest, queryset: QuerySet[Company]) -> None:
         self._apply(
             request,
@@ -204,7 +212,7 @@ class CompanyAdmin(admin.ModelAdmin):
             "verified",
         )
 
-    @admin.action(description="Reject selected companies", permissions=["change"])
+    @admin.action(description="Reject selected companies", permissions=["verify"])
     def reject_selected(
         self, request: HttpRequest, queryset: QuerySet[Company]
     ) -> HttpResponse | None:
@@ -232,3 +240,36 @@ class CompanyAdmin(admin.ModelAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "accounts/admin/company_reject.html", context)
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """Read-only: staff with ``accounts.view_securityevent`` read; nobody writes."""
+
+    list_display = ("created_at", "kind", "email", "ip", "company", "object_ref")
+    list_filter = ("kind", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("email", "ip")
+    search_help_text = "Search by email or IP address."
+    date_hierarchy = "created_at"
+    list_select_related = ("company",)
+    fields = (
+        "created_at",
+        "kind",
+        "user",
+        "email",
+        "company",
+        "ip",
+        "user_agent",
+        "object_ref",
+        "details",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SecurityEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SecurityEvent | None = None) -> bool:
+        return False

@@ -1,8 +1,15 @@
 """Browser forms: they parse and pre-check input; the services own the rules."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.admin.forms import AdminPasswordChangeForm as AdminOwnPasswordChangeForm
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    AuthenticationForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
 from django.contrib.auth.password_validation import (
     password_validators_help_texts,
     validate_password,
@@ -14,8 +21,14 @@ from django_countries import countries
 from marketplace.accounts.document_files import document_file_inspect
 from marketplace.accounts.enums import DocumentKind
 from marketplace.accounts.eori import eori_number_clean
-from marketplace.accounts.models import Company
-from marketplace.accounts.services import DocumentUpload, user_email_clean
+from marketplace.accounts.models import Company, SecurityEventKind
+from marketplace.accounts.security import security_event_record
+from marketplace.accounts.services import DocumentUpload, user_email_clean, user_password_set
+from marketplace.accounts.staff import (
+    staff_otp_has_device,
+    staff_otp_match,
+    staff_otp_required,
+)
 from marketplace.core.exceptions import DomainError
 from marketplace.trade.currencies import CURRENCY_CHOICES
 
@@ -221,8 +234,24 @@ class VerificationSubmitForm(DomainErrorFormMixin, forms.Form):
         return uploads
 
 
+STAFF_SIGN_IN_MESSAGE = (
+    "Platform staff sign in through the administration login, with the code from their "
+    "authenticator app."
+)
+OTP_REQUIRED_MESSAGE = "Enter the 6-digit code from your authenticator app."
+OTP_INVALID_MESSAGE = "This code is not valid. Enter the current code from your authenticator app."
+OTP_NOT_ENROLLED_MESSAGE = (
+    "This staff account has no authenticator app enrolled yet. An administrator enrols one "
+    "with `manage.py staff_otp_enrol <email>` (see the README, Security)."
+)
+
+
 class EmailAuthenticationForm(AuthenticationForm):
-    """Django's sign-in form, asking for the email address the user signed up with."""
+    """Django's sign-in form, asking for the email address the user signed up with.
+
+    Staff accounts that need a second factor are sent to the admin login, which asks for it:
+    no session of a staff user starts without one.
+    """
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
@@ -230,6 +259,85 @@ class EmailAuthenticationForm(AuthenticationForm):
         self.fields["username"].widget = forms.EmailInput(
             attrs={"autocomplete": "email", "autofocus": True}
         )
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if staff_otp_required(user):
+            raise ValidationError(STAFF_SIGN_IN_MESSAGE, code="staff_second_factor")
+
+
+class StaffOTPAuthenticationForm(AdminAuthenticationForm):
+    """The admin sign-in: email, password and, for staff, a TOTP code (django-otp).
+
+    Sets ``user.otp_device`` to the device that accepted the code; django-otp then marks the
+    session verified when the admin logs the user in.
+    """
+
+    otp_token = forms.CharField(
+        label="Authentication code",
+        required=False,
+        max_length=16,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "size": 8}
+        ),
+        help_text="The 6-digit code from your authenticator app.",
+    )
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = "Email"
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        user.otp_device = None
+        if not staff_otp_required(user):
+            return
+        if not staff_otp_has_device(user):
+            raise ValidationError(OTP_NOT_ENROLLED_MESSAGE, code="otp_not_enrolled")
+        code = self.cleaned_data.get("otp_token") or ""
+        if not code.strip():
+            raise ValidationError(OTP_REQUIRED_MESSAGE, code="otp_required")
+        device = staff_otp_match(user, code)
+        if device is None:
+            security_event_record(
+                kind=SecurityEventKind.OTP_FAILED, request=self.request, user=user
+            )
+            raise ValidationError(OTP_INVALID_MESSAGE, code="otp_invalid")
+        user.otp_device = device
+
+
+class _PasswordThroughServiceMixin:
+    """Saves the new password with ``user_password_set``: every API token of the user is
+    revoked and a security event recorded. A view may set ``request`` for the event."""
+
+    request = None
+    password_field = "new_password1"  # noqa: S105 - a form field name
+    via = "change"
+
+    def save(self, commit: bool = True):
+        data = self.cleaned_data  # type: ignore[attr-defined]
+        usable = data.get("set_usable_password", True)
+        return user_password_set(
+            user=self.user,  # type: ignore[attr-defined]
+            password=data[self.password_field] if usable else None,
+            request=self.request,
+            via=self.via,
+        )
+
+
+class PasswordResetSetForm(_PasswordThroughServiceMixin, SetPasswordForm):
+    via = "reset"
+
+
+class AdminOwnPasswordForm(_PasswordThroughServiceMixin, AdminOwnPasswordChangeForm):
+    """A staff user changing their own password in the admin."""
+
+
+class AdminUserPasswordForm(_PasswordThroughServiceMixin, AdminPasswordChangeForm):
+    """An admin setting (or disabling) another user's password."""
+
+    password_field = "password1"  # noqa: S105 - a form field name
+    via = "admin"
 
 
 class QueuedPasswordResetForm(PasswordResetForm):

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django_countries.fields import CountryField
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 
 from marketplace.accounts.enums import DocumentKind, MembershipRole, VerificationStatus
 from marketplace.core.models import BaseModel
@@ -40,7 +42,7 @@ class UserManager(BaseUserManager["User"]):
         return self._create_user(email, password, **extra)
 
 
-class User(AbstractBaseUser, PermissionsMixin):
+class User(AbstractBaseUser, PermissionsMixin):  # type: ignore[django-manager-missing]  # knox: auth_token_set
     """A person who signs in by email and acts on behalf of one of their companies."""
 
     email = models.EmailField("email address", unique=True)
@@ -102,6 +104,7 @@ class Company(BaseModel):
     class Meta:
         verbose_name_plural = "companies"
         ordering = ["legal_name"]
+        permissions = [("verify_company", "Can verify or reject a company's verification")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(sells=True) | models.Q(buys=True),
@@ -211,3 +214,64 @@ class CompanyVerificationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company}: {self.from_status} → {self.to_status}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox): only a SHA-512 digest of the secret is stored.
+
+    Knox's own model keys tokens by their digest; this one has a plain id, so its owner can
+    list and revoke tokens by id without the digest ever leaving the database, and a name.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    name = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"API token {self.pk} of user {self.user_id}"
+
+
+class SecurityEventKind(models.TextChoices):
+    LOGIN_SUCCEEDED = "login_succeeded", "Sign-in succeeded"
+    LOGIN_FAILED = "login_failed", "Sign-in failed"
+    LOCKED_OUT = "locked_out", "Locked out"
+    LOGGED_OUT = "logged_out", "Signed out"
+    OTP_FAILED = "otp_failed", "Second factor refused"
+    OTP_DEVICE_ENROLLED = "otp_device_enrolled", "Second factor enrolled"
+    TOKEN_ISSUED = "token_issued", "API token issued"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
+    PERMISSION_DENIED = "permission_denied", "Permission denied"
+    PASSWORD_CHANGED = "password_changed", "Password changed"
+    PAYOUT_ACCOUNT_CHANGED = "payout_account_changed", "Payout account changed"
+    ADMIN_ACTION = "admin_action", "Admin action"
+
+
+class SecurityEvent(models.Model):
+    """One security-relevant happening, kept for staff with ``accounts.view_securityevent``.
+
+    Append-only: written by ``security_event_record`` and never changed (the admin is
+    read-only). ``user`` and ``company`` survive their deletion as ``email``/``details``.
+    """
+
+    kind = models.CharField(max_length=32, choices=SecurityEventKind.choices, db_index=True)
+    user = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    email = models.CharField("email", max_length=254, blank=True, db_index=True)
+    company = models.ForeignKey(
+        Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ip = models.GenericIPAddressField("IP address", null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    object_ref = models.CharField("object", max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.email or '-'} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,14 +1,17 @@
 """Reads about users and companies, filtered to what the asking user may see."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from marketplace.accounts.models import (
+    ApiToken,
     Company,
     CompanyDocument,
     CompanyVerificationEvent,
     Membership,
     User,
 )
+from marketplace.accounts.staff import staff_may
 from marketplace.core.exceptions import Forbidden
 from marketplace.core.ids import id_parse
 
@@ -67,7 +70,7 @@ def company_document_for_user(*, user: User, document_id: int) -> CompanyDocumen
     if not (user.is_authenticated and user.is_active):
         return None
     documents = CompanyDocument.objects.select_related("company")
-    if not (user.is_staff and user.has_perm(VIEW_VERIFICATION_DOCUMENT)):
+    if not staff_may(user, VIEW_VERIFICATION_DOCUMENT):
         documents = documents.filter(company__memberships__user=user)
     return documents.filter(pk=document_id).distinct().first()
 
@@ -90,3 +93,16 @@ def user_email_confirmed_require(*, user: User) -> None:
     """Refuse (403, ``code`` ``email_unconfirmed``) unless the user has confirmed their email."""
     if not user_email_confirmed(user=user):
         raise Forbidden(EMAIL_UNCONFIRMED_MESSAGE, code="email_unconfirmed")
+
+
+def api_token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
+    """The user's API tokens that still work (not expired), newest first."""
+    return ApiToken.objects.filter(user=user, expiry__gt=timezone.now()).order_by("-created", "-id")
+
+
+def api_token_for_user(*, user: User, token_id: object) -> ApiToken | None:
+    """One of the user's own tokens by id; another user's (or none) is ``None``."""
+    pk = id_parse(token_id)
+    if pk is None:
+        return None
+    return ApiToken.objects.filter(user=user, pk=pk).first()

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -22,7 +23,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from django_countries import countries
-from rest_framework.authtoken.models import Token
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from marketplace.accounts.document_files import document_file_inspect
 from marketplace.accounts.enums import (
@@ -34,12 +35,16 @@ from marketplace.accounts.enums import (
 )
 from marketplace.accounts.eori import eori_number_clean
 from marketplace.accounts.models import (
+    ApiToken,
     Company,
     CompanyDocument,
     CompanyVerificationEvent,
     Membership,
+    SecurityEventKind,
     User,
 )
+from marketplace.accounts.security import security_event_record
+from marketplace.accounts.staff import staff_may
 from marketplace.core.exceptions import DomainError
 from marketplace.core.transitions import lock, transition
 from marketplace.trade.currencies import CURRENCIES
@@ -179,8 +184,8 @@ def _require_managing_member(*, company: Company, actor: User) -> None:
 
 
 def _require_platform_staff(*, actor: User) -> None:
-    if not (actor.is_active and actor.is_staff):
-        raise PermissionDenied("Only platform staff may verify companies.")
+    if not staff_may(actor, "accounts.verify_company"):
+        raise PermissionDenied("Only platform staff allowed to verify companies may do this.")
 
 
 def _verification_event_recorder(*, actor: User | None, note: str):
@@ -583,7 +588,96 @@ def user_sign_in_lockouts_clear(*, user: User) -> int:
     return reset(username=user.email)
 
 
-def user_token_get(*, user: User) -> str:
-    """The user's API token, created on first use (one token per user)."""
-    token, _created = Token.objects.get_or_create(user=user)
-    return token.key
+# --- API tokens and passwords -------------------------------------------------------------
+
+API_TOKEN_NAME_MAX = 100
+
+
+def api_token_issue(*, user: User, name: str = "", request: Any = None) -> tuple[ApiToken, str]:
+    """A new API token for ``user`` (django-rest-knox): returns the row and the secret.
+
+    The secret is shown once; only its SHA-512 digest is stored. It expires after
+    ``API_TOKEN_TTL_DAYS``. A user may hold several, told apart by ``name``.
+    """
+    name = " ".join((name or "").split())
+    if len(name) > API_TOKEN_NAME_MAX:
+        raise DomainError(
+            f"Ensure this field has no more than {API_TOKEN_NAME_MAX} characters.",
+            field="name",
+            code="max_length",
+        )
+    with transaction.atomic(durable=True):
+        token, secret = ApiToken.objects.create(user=user, name=name)
+        security_event_record(
+            kind=SecurityEventKind.TOKEN_ISSUED,
+            request=request,
+            user=user,
+            object_ref=f"accounts.apitoken:{token.pk}",
+            details={"name": name, "expires": token.expiry.isoformat() if token.expiry else None},
+        )
+    return token, secret
+
+
+def api_token_revoke(*, token: ApiToken, actor: User, request: Any = None) -> None:
+    """Revoke one of the actor's own tokens: it stops working at once."""
+    if token.user_id != actor.pk:
+        raise PermissionDenied("Only the owner of a token may revoke it.")
+    with transaction.atomic(durable=True):
+        deleted, _ = ApiToken.objects.filter(pk=token.pk, user=actor).delete()
+        if deleted:
+            security_event_record(
+                kind=SecurityEventKind.TOKEN_REVOKED,
+                request=request,
+                user=actor,
+                object_ref=f"accounts.apitoken:{token.pk}",
+                details={"name": token.name, "reason": "revoked by owner"},
+            )
+
+
+def user_password_set(
+    *, user: User, password: str | None, request: Any = None, via: str = "change"
+) -> User:
+    """Set (or, with ``None``, disable) the user's password, and revoke every API token
+    they hold: whoever had the old password may have made tokens with it.
+
+    ``via`` says which flow (``change``, ``reset``, ``admin``) for the security event.
+    The password has been validated by the form that asked for it.
+    """
+    with transaction.atomic(durable=True):
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if password is None:
+            locked.set_unusable_password()
+        else:
+            locked.set_password(password)
+        locked.save(update_fields=["password"])
+        revoked, _ = ApiToken.objects.filter(user=locked).delete()
+        security_event_record(
+            kind=SecurityEventKind.PASSWORD_CHANGED,
+            request=request,
+            user=locked,
+            company=None,
+            object_ref=f"accounts.user:{locked.pk}",
+            details={"via": via, "tokens_revoked": revoked, "usable": password is not None},
+        )
+    # The caller's instance carries the new hash, so its session survives a change of its own.
+    user.password = locked.password
+    return user
+
+
+def staff_otp_device_enrol(*, user: User, name: str = "Authenticator app") -> TOTPDevice:
+    """A new confirmed TOTP device for a staff user (django-otp); returns it.
+
+    Its ``config_url`` (otpauth://) goes into the authenticator app once, by QR code.
+    Earlier devices keep working until deleted in the admin.
+    """
+    if not (user.is_active and user.is_staff):
+        raise DomainError("Only active staff accounts enrol a second factor.", field="email")
+    with transaction.atomic(durable=True):
+        device = TOTPDevice.objects.create(user=user, name=name[:64], confirmed=True)
+        security_event_record(
+            kind=SecurityEventKind.OTP_DEVICE_ENROLLED,
+            user=user,
+            object_ref=f"otp_totp.totpdevice:{device.pk}",
+            details={"name": device.name},
+        )
+    return device

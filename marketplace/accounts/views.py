@@ -10,18 +10,21 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.accounts import selectors, services
 from marketplace.accounts.enums import MANAGING_ROLES, VerificationStatus
 from marketplace.accounts.forms import (
     CompanyProfileForm,
+    PasswordResetSetForm,
     QueuedPasswordResetForm,
     SignUpForm,
     VerificationSubmitForm,
 )
 from marketplace.accounts.middleware import ACTIVE_COMPANY_SESSION_KEY
-from marketplace.accounts.models import Company, Membership
+from marketplace.accounts.models import Company, Membership, SecurityEventKind
+from marketplace.accounts.security import security_event_record
 from marketplace.core.exceptions import DomainError, InvalidTransition
 from marketplace.core.rate_limits import RateLimit, rate_limited_response, rate_limits_retry_after
 from marketplace.core.storage import private_file_response
@@ -156,10 +159,17 @@ class PasswordResetView(auth_views.PasswordResetView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
-    """Django's new-password step; a new password also lifts the sign-in lockouts of the
+    """Django's new-password step. The new password is saved by ``user_password_set``, which
+    also revokes every API token of the account; it also lifts the sign-in lockouts of the
     account (the attempts were guesses at the old one)."""
 
+    form_class = PasswordResetSetForm
     success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        form.request = self.request  # type: ignore[attr-defined]
+        return form
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -281,3 +291,14 @@ def company_document(request: HttpRequest, pk: int) -> FileResponse:
     return private_file_response(
         document.file, filename=document.original_name, content_type=document.content_type
     )
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 403 handler: record the refusal, then answer with Django's 403 page."""
+    security_event_record(
+        kind=SecurityEventKind.PERMISSION_DENIED,
+        request=request,
+        object_ref=request.path[:200],
+        details={"method": request.method, "path": request.path, "reason": str(exception)[:300]},
+    )
+    return defaults.permission_denied(request, exception)

@@ -22,7 +22,8 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 PLATFORM_NAME = "Open Trade Marketplace"
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin on the two-factor site (marketplace.accounts.admin_site).
+    "marketplace.accounts.admin_config.MarketplaceAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -33,7 +34,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_countries",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
@@ -58,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "marketplace.accounts.middleware.ActiveCompanyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -196,14 +200,14 @@ EMAIL_CONFIRMATION_RESEND_RATE = env("EMAIL_CONFIRMATION_RESEND_RATE", default="
 # Django REST framework
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "marketplace.core.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "marketplace.accounts.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "auth_token": env("THROTTLE_AUTH_TOKEN", default="10/min"),
         "document_verify": env("THROTTLE_DOCUMENT_VERIFY", default="30/min"),
@@ -212,6 +216,25 @@ REST_FRAMEWORK = {
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# API tokens (django-rest-knox): only a SHA-512 digest is stored; each expires after
+# API_TOKEN_TTL_DAYS; sent as `Authorization: Token <key>`.
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=90)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"  # noqa: S105 - a model label
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# Staff two-factor authentication (django-otp, TOTP). OTP_EXEMPT_EMAILS lists staff accounts
+# that sign in without a code: only the local demo sets it; a system check refuses it when
+# DEBUG is off, and production settings force it empty.
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default=PLATFORM_NAME)
+OTP_EXEMPT_EMAILS: list[str] = []
+# The admin never shows a device's secret or QR code again (enrolment prints it once).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Open Trade Marketplace API",
     "DESCRIPTION": "B2B cross-border marketplace: companies, listings, orders, payments, "
@@ -422,8 +445,18 @@ BENCH_VIEWS = env.bool("BENCH_VIEWS", default=False)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # Security events: one JSON object per line, for log shippers and alerting.
+        "json": {"()": "marketplace.core.log_format.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "security": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "marketplace.security": {"handlers": ["security"], "level": "INFO", "propagate": False},
+    },
 }

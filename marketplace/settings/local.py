@@ -34,5 +34,8 @@ STORAGES = {
     **STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# The seeded demo admin alone signs in to /admin/ without a second factor, locally only
+# (the `make run` banner says so; a system check refuses this with DEBUG off).
+OTP_EXEMPT_EMAILS = ["admin@demo.test"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True

@@ -64,7 +64,7 @@ class TradeDocument(BaseModel):
     class Meta:
         ordering = ["order", "kind", "-version"]
         permissions = [
-            ("view_any_trade_document", "Can see and download the trade documents of any order")
+            ("view_any_trade_document", "Can see and download any company's trade documents")
         ]
         constraints = [
             models.UniqueConstraint(

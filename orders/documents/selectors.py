@@ -1,7 +1,8 @@
 """Reads of trade documents, filtered to who may see them.
 
-The two parties of an order (its buyer and its seller) and platform staff with the permission
-``documents.view_any_trade_document`` see an order's documents and download them; for anyone else they do not exist (``NotFound``, the 404).
+The two parties of an order (its buyer and its seller) and platform staff with
+``documents.view_any_trade_document`` see an order's
+documents and download them; for anyone else they do not exist (``NotFound``, the 404).
 Verification is public but answers only about ready documents, by their code or hash.
 """
 
@@ -11,6 +12,7 @@ from django.core.files.base import File
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from marketplace.accounts.models import Company, User
+from marketplace.accounts.staff import staff_may
 from marketplace.core.exceptions import NotFound
 from marketplace.core.ids import id_parse, opaque_id_parse
 from orders.documents.enums import KINDS_ON_CONFIRM, KINDS_ON_SHIP, DocumentStatus
@@ -27,13 +29,7 @@ VIEW_ANY_PERMISSION = "documents.view_any_trade_document"
 
 def _sees_every_order(user: User | None) -> bool:
     """Platform staff with the permission (a group such as "support"), not ``is_staff`` alone."""
-    return bool(
-        user is not None
-        and user.is_authenticated
-        and user.is_active
-        and user.is_staff
-        and user.has_perm(VIEW_ANY_PERMISSION)
-    )
+    return staff_may(user, VIEW_ANY_PERMISSION)
 
 
 def _pk(value: object) -> int:

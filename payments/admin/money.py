@@ -27,6 +27,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from marketplace.accounts.staff import staff_may
 from marketplace.core.exceptions import InvalidTransition
 from marketplace.trade.money import Money
 from payments.enums import BankPayoutStatus
@@ -283,7 +284,7 @@ class BankPayoutAdmin(MoneyRowAdmin):
         return _money(obj.amount_minor, obj.currency)
 
     def has_export_csv_permission(self, request: HttpRequest) -> bool:
-        return self._model_perm(request, "view")
+        return staff_may(request.user, "payments.export_bank_payouts")
 
     def has_mark_paid_permission(self, request: HttpRequest) -> bool:
         return self._model_perm(request, "change")

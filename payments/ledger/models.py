@@ -38,6 +38,7 @@ class LedgerAccount(models.Model):
     class Meta:
         db_table = "ledger_account"
         ordering = ["code", "currency", "company_id"]
+        permissions = [("view_ledger", "Can read ledger balances and checks (API)")]
         constraints = [
             models.UniqueConstraint(
                 fields=["code", "currency", "company"],

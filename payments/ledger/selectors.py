@@ -1,7 +1,7 @@
 """Reads of the ledger. Balances are derived from the entries on every read, never stored.
 
-These are the platform's books: only staff may see all of them (the API and admin check
-``is_staff``); ``seller_money_summary`` is the one read scoped to a seller company.
+These are the platform's books: only staff with ``ledger.view_ledger`` may see all of them
+(the API checks it, the admin its view permissions); ``seller_money_summary`` is the one read scoped to a seller company.
 """
 
 from dataclasses import dataclass

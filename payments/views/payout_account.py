@@ -7,8 +7,8 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +21,8 @@ from django_countries import countries
 
 from marketplace.accounts.enums import MANAGING_ROLES
 from marketplace.accounts.models import Company, Membership, User
+from marketplace.accounts.staff import staff_may
+from marketplace.core.client_address import client_address
 from marketplace.core.exceptions import Conflict, NotFound
 from marketplace.core.ids import opaque_id_parse
 from marketplace.trade.money import Money
@@ -190,7 +192,7 @@ def payout_account_stripe(request: HttpRequest, company: Company) -> HttpRespons
             company=company,
             actor=_user(request),
             current_password=request.POST.get("current_password", ""),
-            client_ip=request.META.get("REMOTE_ADDR") or None,
+            client_ip=client_address(request) or None,
             **_stripe_urls(request),
         )
     except ValidationError as exc:
@@ -259,7 +261,7 @@ def payout_account_bank(request: HttpRequest, company: Company) -> HttpResponse:
         payout_account_use_bank_transfer(
             company=company,
             actor=_user(request),
-            client_ip=request.META.get("REMOTE_ADDR") or None,
+            client_ip=client_address(request) or None,
             **form.cleaned_data,
         )
     except ValidationError as exc:
@@ -320,11 +322,14 @@ def sandbox_onboarding(request: HttpRequest, account_id: str) -> HttpResponse:
 # --- staff ----------------------------------------------------------------------------------
 
 
-@staff_member_required
 @require_GET
 def bank_payouts_csv(request: HttpRequest) -> HttpResponse:
     """All pending bank payouts as CSV (the admin's export action does the same for a
-    selection)."""
+    selection); staff with ``payments.export_bank_payouts`` only."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not staff_may(request.user, "payments.export_bank_payouts"):
+        raise PermissionDenied("Exporting bank payouts needs the export_bank_payouts permission.")
     response = HttpResponse(bank_payouts_export_csv(), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="bank-payouts-{stamp}.csv"'

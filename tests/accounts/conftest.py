@@ -48,6 +48,6 @@ def celery_eager():
 
 @pytest.fixture
 def staff_user(db):
-    from tests.factories import UserFactory
+    from tests.factories import staff_user as staff_in
 
-    return UserFactory(email="reviewer@platform.example", is_staff=True)
+    return staff_in("verification", email="reviewer@platform.example")

@@ -8,7 +8,7 @@ from marketplace.accounts.enums import DocumentKind, VerificationStatus
 from marketplace.accounts.models import Company, CompanyVerificationEvent
 from marketplace.accounts.services import DocumentUpload, company_verification_submit
 from tests.accounts.conftest import pdf_upload
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import CompanyFactory, MembershipFactory, UserFactory, admin_login
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ CHANGELIST = reverse("admin:accounts_company_changelist")
 @pytest.fixture
 def superuser(client):
     user = UserFactory(email="admin@platform.example", is_staff=True, is_superuser=True)
-    client.force_login(user)
+    admin_login(client, user)
     return user
 
 

@@ -107,11 +107,11 @@ def test_me_with_x_company_not_yours_is_403(api_client, member, header):
 
 
 def test_me_with_a_token_and_x_company(api_client, member):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_token_for
 
     user, _first, second = member
     api_client.credentials(
-        HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}",
+        HTTP_AUTHORIZATION=f"Token {api_token_for(user)}",
         HTTP_X_COMPANY=str(second.pk),
     )
 

@@ -8,10 +8,9 @@ import pytest
 import schemathesis
 from django.core.management import call_command
 from hypothesis import HealthCheck, settings
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import CompanyFactory, MembershipFactory, UserFactory, api_token_for
 
 
 def test_schema_validates_as_openapi_3_without_warnings(tmp_path: Path):
@@ -80,8 +79,7 @@ def auth_headers(db) -> dict[str, str]:
     user = UserFactory(email="fuzz@example.com")
     company = CompanyFactory(legal_name="Fuzz Importers GmbH", country="DE", buys=True)
     MembershipFactory(user=user, company=company, role="owner")
-    token, _ = Token.objects.get_or_create(user=user)
-    return {"Authorization": f"Token {token.key}"}
+    return {"Authorization": f"Token {api_token_for(user)}"}
 
 
 @schema.parametrize()

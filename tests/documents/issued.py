@@ -19,9 +19,9 @@ from reportlab.pdfgen import canvas
 from marketplace.accounts.models import Company, User
 from orders.documents.models import TradeDocument
 from orders.models import Order
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import CompanyFactory, MembershipFactory
+from tests.factories import staff_user as staff_in
 from tests.orders.factories import OrderFactory
-from tests.permissions import grant
 
 ISSUED_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
@@ -111,9 +111,10 @@ def order_with_parties() -> Parties:
         buyer=buyer,
         seller_user=MembershipFactory(company=seller, user__email="sales@ningbo.example").user,
         buyer_user=MembershipFactory(company=buyer, user__email="buying@rheinland.example").user,
-        staff_user=grant(
-            UserFactory(email="ops@platform.example", is_staff=True),
-            "documents.view_any_trade_document",
+        staff_user=staff_in(
+            "support",
+            permissions=("documents.view_any_trade_document",),
+            email="ops@platform.example",
         ),
         outsider=MembershipFactory(
             company=CompanyFactory(legal_name="Elsewhere Trading Ltd"),

@@ -11,7 +11,14 @@ from listings.models import Listing
 from marketplace.accounts.models import User
 from marketplace.demo.services import FX_RATES_SAMPLE_CSV
 from marketplace.trade.services import fx_rates_import
-from tests.factories import DEFAULT_PASSWORD, CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    CompanyFactory,
+    MembershipFactory,
+    UserFactory,
+    otp_code,
+    otp_device_for,
+)
 from tests.listings.factories import category_leaf, hs_code_ensure
 
 
@@ -33,7 +40,9 @@ def test_seller_lists_admin_approves_buyer_finds_it_by_a_typo(
         seller=True, verified=True, legal_name="Ningbo Fasteners Co., Ltd.", country="CN"
     )
     MembershipFactory(company=seller, user=UserFactory(email="sales@ningbo-fasteners.test"))
-    User.objects.create_superuser(email="moderator@platform.test", password=DEFAULT_PASSWORD)
+    moderator_device = otp_device_for(
+        User.objects.create_superuser(email="moderator@platform.test", password=DEFAULT_PASSWORD)
+    )
     buyer = CompanyFactory(buyer=True, legal_name="Rotterdam Imports B.V.", country="NL")
     MembershipFactory(company=buyer, user=UserFactory(email="buyer@rotterdam-imports.test"))
     photo = tmp_path / "hex-bolts.png"
@@ -88,6 +97,7 @@ def test_seller_lists_admin_approves_buyer_finds_it_by_a_typo(
     admin.goto("/admin/")
     admin.locator("#id_username").fill("moderator@platform.test")
     admin.locator("#id_password").fill(DEFAULT_PASSWORD)
+    admin.locator("#id_otp_token").fill(otp_code(moderator_device))
     admin.get_by_role("button", name="Log in").click()
     admin.get_by_role("link", name="Moderation queue").click()
     row = admin.get_by_role("row").filter(has_text="Stainless steel hex bolts M8 x 40")

@@ -23,7 +23,14 @@ from payments.enums import PaymentStatus, SettlementStatus
 from payments.ledger.selectors import ledger_check, order_escrow_held_minor
 from payments.models import Payment, Settlement
 from tests.e2e.test_order_journey import sign_in
-from tests.factories import DEFAULT_PASSWORD, CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    CompanyFactory,
+    MembershipFactory,
+    UserFactory,
+    otp_code,
+    otp_device_for,
+)
 from tests.listings.factories import ListingFactory, hs_code_ensure
 from tests.orders.factories import place_order
 
@@ -71,7 +78,9 @@ def test_buyer_pays_in_the_sandbox_and_the_worker_pays_the_seller(
     buyer_user = MembershipFactory(
         company=buyer, user=UserFactory(email="einkauf@rheinland-import.test")
     ).user
-    UserFactory(email="finance@platform.test", is_staff=True, is_superuser=True)
+    finance_device = otp_device_for(
+        UserFactory(email="finance@platform.test", is_staff=True, is_superuser=True)
+    )
     chisels = ListingFactory(
         seller=seller,
         published=True,
@@ -202,6 +211,7 @@ def test_buyer_pays_in_the_sandbox_and_the_worker_pays_the_seller(
     admin.goto("/admin/login/")
     admin.locator("#id_username").fill("finance@platform.test")
     admin.locator("#id_password").fill(DEFAULT_PASSWORD)
+    admin.locator("#id_otp_token").fill(otp_code(finance_device))
     admin.get_by_role("button", name="Log in").click()
     admin.goto("/admin/ledger/ledgeraccount/")
     # Capture, release (escrow → payable + fee), payout: three balanced transactions.

@@ -3,6 +3,7 @@ import pytest
 from marketplace.demo.services import FX_RATES_SAMPLE_CSV
 from marketplace.trade.services import fx_rates_import
 from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import staff_user as staff_in
 from tests.listings.factories import categories_ensure, hs_code_ensure
 
 
@@ -45,4 +46,4 @@ def seller_user(seller):
 
 @pytest.fixture
 def staff_user(db):
-    return UserFactory(email="moderator@platform.test", is_staff=True)
+    return staff_in("moderators", email="moderator@platform.test")

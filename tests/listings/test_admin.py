@@ -6,7 +6,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from listings.models import Listing, ModerationEvent
-from tests.factories import CompanyFactory, UserFactory
+from tests.factories import CompanyFactory, UserFactory, admin_login
 from tests.listings.factories import ListingFactory, image_add_ready, image_upload
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,7 @@ QUEUE = reverse("admin:listings_pendinglisting_changelist")
 @pytest.fixture
 def moderator(client):
     user = UserFactory(email="moderator@platform.example", is_staff=True, is_superuser=True)
-    client.force_login(user)
+    admin_login(client, user)
     return user
 
 

@@ -18,7 +18,7 @@ from listings.models import Listing, ListingImage, PriceTier
 from listings.search import ListingSearchParams, listing_search, listing_search_ids
 from listings.selectors import listing_public_rows
 from marketplace.accounts.enums import VerificationStatus
-from tests.factories import CompanyFactory, UserFactory
+from tests.factories import CompanyFactory, staff_user
 from tests.listings.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db
@@ -133,7 +133,7 @@ def test_the_search_api_gives_exactly_what_the_listing_serializer_gives(api_clie
 
 
 def test_staff_see_the_rejection_reason_as_with_the_serializer(api_client, varied):
-    staff = UserFactory(email="staff@platform.test", is_staff=True)
+    staff = staff_user("moderators", email="staff@platform.test")
     api_client.force_authenticate(staff)
     params = ListingSearchParams(q="zinc bolt", ordering="-created")
 
@@ -184,7 +184,7 @@ def test_a_public_api_detail_is_one_query_and_what_the_serializer_gives(api_clie
 
 
 def test_staff_with_no_company_get_the_row_with_the_rejection_reason(api_client, varied):
-    staff = UserFactory(email="staff@platform.test", is_staff=True)
+    staff = staff_user("moderators", email="staff@platform.test")
     api_client.force_authenticate(staff)
     rejected_once = Listing.objects.get(title="Zinc bolt once rejected")
     draft = Listing.objects.get(title="Zinc bolt draft")

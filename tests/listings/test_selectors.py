@@ -12,7 +12,7 @@ from listings.selectors import (
     listing_status_counts_for_company,
 )
 from marketplace.core.exceptions import NotFound
-from tests.factories import CompanyFactory, UserFactory
+from tests.factories import CompanyFactory, UserFactory, staff_user
 from tests.listings.factories import ListingFactory, image_add_ready, image_upload
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_an_unpublished_listing_is_visible_only_to_its_seller_and_staff(status, 
     buyer = CompanyFactory(buyer=True)
 
     assert listing_get_visible(listing_id=listing.pk, user=UserFactory(), company=seller) == listing
-    staff = UserFactory(is_staff=True)
+    staff = staff_user("moderators")
     assert listing_get_visible(listing_id=listing.pk, user=staff, company=None) == listing
     with pytest.raises(NotFound):
         listing_get_visible(listing_id=listing.pk, user=UserFactory(), company=buyer)
@@ -207,7 +207,7 @@ def test_the_page_selector_handles_a_top_level_category_and_no_tiers_or_photos(
 def test_the_page_selector_has_the_same_visibility(status, seller):
     listing = ListingFactory(seller=seller, status=status)
     buyer = CompanyFactory(buyer=True)
-    staff = UserFactory(is_staff=True)
+    staff = staff_user("moderators")
 
     assert (
         listing_get_for_page(listing_id=listing.pk, user=UserFactory(), company=seller) == listing

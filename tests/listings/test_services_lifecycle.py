@@ -23,7 +23,7 @@ from listings.services import (
 from listings.tasks import listing_moderation_notify_task
 from marketplace.accounts.enums import MembershipRole
 from marketplace.core.exceptions import Conflict, InvalidTransition
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import CompanyFactory, MembershipFactory, UserFactory, staff_user
 from tests.listings.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db
@@ -210,8 +210,8 @@ def test_seller_b_cannot_submit_archive_or_delete_seller_as_listing(seller):
 def test_two_moderators_deciding_at_once_exactly_one_wins():
     seller = CompanyFactory(seller=True, verified=True)
     listing = ListingFactory(seller=seller, pending=True)
-    first = UserFactory(is_staff=True)
-    second = UserFactory(is_staff=True)
+    first = staff_user("moderators")
+    second = staff_user("moderators")
     barrier = threading.Barrier(2)
     outcomes: dict[str, object] = {}
 

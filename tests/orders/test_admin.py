@@ -1,13 +1,13 @@
 import pytest
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, admin_login
 from tests.orders.factories import OrderFactory
 
 
 @pytest.fixture
 def admin_client(client, db):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    admin_login(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

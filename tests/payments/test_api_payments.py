@@ -394,16 +394,16 @@ def test_payment_answers_conform_to_the_openapi_schema(
 ):
     import schemathesis
     from django.core.wsgi import get_wsgi_application
-    from rest_framework.authtoken.models import Token
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
         response_schema_conformance,
         status_code_conformance,
     )
 
+    from tests.factories import api_token_for
+
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
-    token, _ = Token.objects.get_or_create(user=buyer_user)
-    headers = {"Authorization": f"Token {token.key}", "X-Company": str(buyer.pk)}
+    headers = {"Authorization": f"Token {api_token_for(buyer_user)}", "X-Company": str(buyer.pk)}
     checks = [not_a_server_error, status_code_conformance, response_schema_conformance]
 
     pay = schema["/api/v1/orders/{id}/payments/"]["POST"]

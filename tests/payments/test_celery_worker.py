@@ -15,7 +15,7 @@ from payments.enums import RefundStatus, SettlementStatus
 from payments.ledger.models import LedgerTransaction
 from payments.ledger.selectors import ledger_check, order_escrow_held_minor, seller_money_summary
 from payments.models import Refund, SandboxObject, Settlement
-from tests.factories import UserFactory
+from tests.factories import staff_user
 from tests.payments.conftest import pay
 from tests.payments.fault_gateway import (
     ACCOUNT_INVALID,
@@ -171,7 +171,7 @@ def test_a_split_dispute_pays_the_seller_and_refunds_the_buyer_through_the_worke
     order = disputed(
         confirmed_order, buyer=buyer, buyer_user=buyer_user, seller=seller, seller_user=seller_user
     )
-    admin = UserFactory(email="disputes@platform.example", is_staff=True)
+    admin = staff_user("finance", email="disputes@platform.example")
 
     disputes.dispute_resolve(
         order=order, actor=admin, outcome=DisputeStatus.SPLIT, buyer_refund_minor=40000

@@ -13,7 +13,7 @@ from payments.enums import RefundReason, RefundStatus, SettlementStatus
 from payments.ledger.models import LedgerTransaction
 from payments.ledger.selectors import ledger_check, order_escrow_held_minor, seller_money_summary
 from payments.models import DisputeCase, Refund, SandboxObject, Settlement
-from tests.factories import UserFactory
+from tests.factories import UserFactory, admin_login
 from tests.payments.fault_gateway import disputed
 
 pytestmark = pytest.mark.django_db
@@ -254,7 +254,7 @@ def resolve_url(order: Order) -> str:
 
 
 def test_the_admin_lists_open_disputes_with_a_resolve_link(client, admin_user, dispute_order):
-    client.force_login(admin_user)
+    admin_login(client, admin_user)
 
     page = client.get("/admin/payments/disputecase/?status__exact=open")
 
@@ -265,7 +265,7 @@ def test_the_admin_lists_open_disputes_with_a_resolve_link(client, admin_user, d
 
 
 def test_the_admin_resolves_a_split_from_a_decimal_amount(client, admin_user, dispute_order):
-    client.force_login(admin_user)
+    admin_login(client, admin_user)
     url = resolve_url(dispute_order)
 
     form = client.get(url)
@@ -300,7 +300,7 @@ def test_the_admin_resolves_a_split_from_a_decimal_amount(client, admin_user, di
 def test_the_admin_shows_a_bad_amount_inline_and_changes_nothing(
     client, admin_user, dispute_order, data, message
 ):
-    client.force_login(admin_user)
+    admin_login(client, admin_user)
     before = snapshot(dispute_order)
 
     page = client.post(resolve_url(dispute_order), data)
@@ -313,7 +313,7 @@ def test_the_admin_shows_a_bad_amount_inline_and_changes_nothing(
 
 def test_the_admin_refuses_a_resolved_dispute_with_409(client, admin_user, dispute_order):
     disputes.dispute_resolve(order=dispute_order, actor=admin_user, outcome=DisputeStatus.REFUNDED)
-    client.force_login(admin_user)
+    admin_login(client, admin_user)
     before = snapshot(dispute_order)
 
     page = client.post(resolve_url(dispute_order), {"outcome": "released"})

@@ -20,7 +20,7 @@ from payments.ledger.enums import LedgerAccountCode
 from payments.ledger.models import LedgerTransaction
 from payments.ledger.selectors import ledger_balances, ledger_check, order_escrow_held_minor
 from payments.models import Refund
-from tests.factories import UserFactory
+from tests.factories import staff_user
 from tests.listings.factories import ListingFactory
 from tests.orders.factories import place_order
 from tests.payments.conftest import pay, stripe_account_ready
@@ -188,4 +188,4 @@ def ready_seller(seller):
 
 @pytest.fixture
 def admin(db):
-    return UserFactory(email="prop-admin@platform.example", is_staff=True)
+    return staff_user("finance", email="prop-admin@platform.example")

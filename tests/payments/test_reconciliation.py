@@ -23,7 +23,7 @@ from payments.models import Payment, ReconciliationMismatch, ReconciliationRun, 
 from payments.reconciliation import reconcile
 from payments.refunds import refund_for_cancelled_order
 from payments.sandbox import SandboxGateway
-from tests.factories import UserFactory
+from tests.factories import UserFactory, admin_login
 from tests.orders.factories import place_order
 from tests.payments.conftest import pay, stripe_account_ready
 
@@ -297,7 +297,7 @@ def test_command_prints_a_summary_and_exits_1_on_mismatches(settled):
 
 @pytest.fixture
 def staff_client(client, db):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    admin_login(client, UserFactory(is_staff=True, is_superuser=True))
     return client
 
 

@@ -4,12 +4,13 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from marketplace.trade.models import FxRate, HSCode
+from tests.factories import admin_login
 
 
 @pytest.fixture
 def superuser_client(client, db):
     admin = get_user_model().objects.create_superuser(email="admin@example.com", password="x" * 12)
-    client.force_login(admin)
+    admin_login(client, admin)
     return client
 
 

@@ -15,6 +15,7 @@ from marketplace.trade.selectors import (
     duty_rate_for,
     import_tax_for,
 )
+from tests.factories import admin_login
 
 pytestmark = pytest.mark.django_db
 
@@ -275,7 +276,7 @@ def test_the_eu_union_code_is_a_valid_destination():
 @pytest.fixture
 def superuser_client(client):
     admin = get_user_model().objects.create_superuser(email="admin@example.com", password="x" * 12)
-    client.force_login(admin)
+    admin_login(client, admin)
     return client
 
 

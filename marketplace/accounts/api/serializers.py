@@ -8,10 +8,36 @@ from marketplace.trade.currencies import CURRENCY_CHOICES
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+    name = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text="What the token is for (e.g. `ERP sync`), to tell your tokens apart.",
+    )
+    otp = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=16,
+        help_text="Platform staff only: the 6-digit code from their authenticator app.",
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True)
+    token = serializers.CharField(
+        read_only=True, help_text="Send as `Authorization: Token <token>`. Shown only once."
+    )
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    expires = serializers.DateTimeField(read_only=True)
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    """One of the caller's API tokens; never the secret nor its digest."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    created = serializers.DateTimeField(read_only=True)
+    expires = serializers.DateTimeField(read_only=True, source="expiry")
 
 
 class ErrorDetailSerializer(serializers.Serializer):

@@ -9,12 +9,13 @@ from payments.ledger.services import (
     ledger_post_settlement_released,
     ledger_reverse,
 )
+from tests.factories import admin_login
 from tests.payments.ledger.factories import ledger_snapshot
 
 
 @pytest.fixture
 def admin_client(client, staff_user):
-    client.force_login(staff_user)
+    admin_login(client, staff_user)
     return client
 
 

@@ -1,13 +1,17 @@
 """The staff ledger API: balances per account and currency, and the balance check."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from payments.ledger.services import (
     ledger_post_payment_captured,
     ledger_post_settlement_released,
 )
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import (
+    CompanyFactory,
+    MembershipFactory,
+    api_token_for,
+    staff_user,
+)
 from tests.orders.factories import OrderFactory
 
 BALANCES_URL = "/api/v1/ledger/balances/"
@@ -112,12 +116,14 @@ def test_balances_take_a_constant_number_of_queries(
 @pytest.mark.parametrize("url", [BALANCES_URL, CHECK_URL])
 def test_a_member_who_is_not_staff_is_forbidden(api_client, books, url):
     member = MembershipFactory(company=CompanyFactory(seller=True)).user
-    token = Token.objects.create(user=member)
+    token = api_token_for(member)
 
-    response = api_client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api_client.get(url, HTTP_AUTHORIZATION=f"Token {token}")
 
     assert response.status_code == 403
-    assert response.json() == {"detail": "You do not have permission to perform this action."}
+    assert response.json() == {
+        "detail": "This needs platform staff with a permission you do not have."
+    }
 
 
 @pytest.mark.parametrize("url", [BALANCES_URL, CHECK_URL])
@@ -143,8 +149,8 @@ def test_the_ledger_endpoints_are_in_the_schema_for_staff_only(staff_client):
     }
 
 
-def test_a_staff_user_without_a_company_may_read_the_ledger(api_client, db):
-    user = UserFactory(is_staff=True)
+def test_a_finance_staff_user_without_a_company_may_read_the_ledger(api_client, db):
+    user = staff_user("finance")
     api_client.force_authenticate(user)
 
     assert api_client.get(CHECK_URL).status_code == 200

@@ -22,12 +22,21 @@ LOCKED_OUT_MESSAGE = (
 )
 
 
+LOCKOUT_USERNAME_MAX = 255
+
+
 def lockout_username(request: HttpRequest, credentials: dict | None) -> str | None:
-    """The email tried, as stored (lower case), so that its spelling does not reset the count."""
+    """The email tried, as stored (lower case), so that its spelling does not reset the count.
+
+    Cut to what ``AccessAttempt.username`` holds (255; no email is longer) and without NUL
+    characters, which PostgreSQL refuses: a hostile sign-in is counted, never a server error.
+    """
     username = (credentials or {}).get("username")
     if username is None:
         username = request.POST.get("username")
-    return username.strip().lower() if isinstance(username, str) else None
+    if not isinstance(username, str):
+        return None
+    return username.replace("\x00", "").strip().lower()[:LOCKOUT_USERNAME_MAX]
 
 
 def lockout_retry_after(request: HttpRequest, username: str | None) -> int:

@@ -4,8 +4,8 @@ django-axes lockout per (email, client address) on the sign-in page, the admin's
 import pytest
 from axes.models import AccessAttempt
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from marketplace.accounts.models import ApiToken
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def test_the_original_probe_is_locked_out_then_throttled(api_client):
     ]
 
     assert codes == [401] * 4 + [403] * 6 + [429] * 3
-    assert Token.objects.count() == 0
+    assert ApiToken.objects.count() == 0
 
 
 def test_api_token_lockout_is_403_json_with_retry_after_even_for_the_right_password(
@@ -92,7 +92,7 @@ def test_api_token_lockout_is_403_json_with_retry_after_even_for_the_right_passw
         "Try again in 15 minutes, or reset your password: a new password lifts the lock."
     }
     assert 890 <= int(right["Retry-After"]) <= 900
-    assert Token.objects.count() == 0
+    assert ApiToken.objects.count() == 0
     attempt = AccessAttempt.objects.get()
     assert (attempt.username, attempt.ip_address, attempt.failures_since_start) == (
         "buyer@example.com",
@@ -114,7 +114,7 @@ def test_api_lockout_is_per_client_address(api_client):
     )
 
     assert elsewhere.status_code == 200
-    assert Token.objects.count() == 1
+    assert ApiToken.objects.count() == 1
 
 
 def test_lockout_ends_after_the_cool_off(api_client, settings):

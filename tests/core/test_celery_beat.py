@@ -15,6 +15,7 @@ BEAT_TASKS = {
     "relay-outbox": "marketplace.core.tasks.outbox_relay_task",
     "refresh-fx-rates": "marketplace.trade.tasks.fx_rates_refresh_task",
     "refresh-search-terms": "listings.tasks.search_terms_refresh_task",
+    "resume-pending-listing-images": "listings.tasks.listing_images_pending_resume_task",
     "resume-settlements": "payments.tasks.settlements_resume_task",
     "retry-failed-stripe-events": "payments.tasks.stripe_events_retry_task",
     "reconcile-payments": "payments.tasks.reconcile_task",

@@ -22,7 +22,7 @@ from marketplace.core.storage import (
 )
 from orders.documents.models import TradeDocument
 from tests.documents.issued import document_bytes, issue_document, order_with_parties
-from tests.factories import UserFactory
+from tests.factories import UserFactory, admin_login
 from tests.permissions import grant
 
 pytestmark = pytest.mark.django_db
@@ -128,7 +128,9 @@ def test_the_admin_links_the_access_checked_download():
     document = issue_document(order=parties.order, number=NUMBER)
     admin = UserFactory(email="root@platform.example", is_staff=True, is_superuser=True)
 
-    page = _client(admin).get(f"/admin/documents/tradedocument/{document.pk}/change/")
+    client = Client()
+    admin_login(client, admin)
+    page = client.get(f"/admin/documents/tradedocument/{document.pk}/change/")
 
     assert page.status_code == 200
     content = page.content.decode()

@@ -13,7 +13,7 @@ from marketplace.demo.services import FX_RATES_SAMPLE_CSV
 from marketplace.trade.services import fx_rates_import
 from orders import services as order_services
 from tests.e2e.test_order_journey import add_to_cart, sign_in
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import CompanyFactory, MembershipFactory, UserFactory, admin_login
 from tests.listings.factories import ListingFactory, hs_code_ensure
 from tests.orders.factories import place_order, ship_to
 
@@ -173,7 +173,7 @@ def test_main_journeys_raise_no_csp_violation_and_run_no_payload(
     admin_page = admin_context.new_page()
     settle(admin_page, "/admin/login/")
     session = Client()
-    session.force_login(staff)
+    admin_login(session, staff)  # a session verified by the second factor, as the login gives
     admin_context.add_cookies(
         [{"name": "sessionid", "value": session.cookies["sessionid"].value, "url": live_server.url}]
     )

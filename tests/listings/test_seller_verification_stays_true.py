@@ -10,7 +10,7 @@ from listings.enums import ListingStatus
 from marketplace.accounts.enums import VerificationStatus
 from marketplace.accounts.models import Company, CompanyVerificationEvent
 from marketplace.accounts.services import company_update, company_verify
-from tests.factories import UserFactory
+from tests.factories import staff_user
 from tests.listings.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +102,7 @@ def test_changing_the_trading_name_in_the_form_sends_the_seller_back_to_review(
     api = api_client.get(f"/api/v1/listings/{bolts.pk}/").json()
     assert api["seller"]["verified"] is False
 
-    company_verify(company=seller, actor=UserFactory(is_staff=True))
+    company_verify(company=seller, actor=staff_user("verification"))
 
     assert _badges(client, bolts) == (True, False)
     assert _in_verified_search(client, api_client, bolts) == (True, True)

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from marketplace.core.middleware import permissions_policy_header_value
 from orders import services as order_services
-from tests.factories import UserFactory
+from tests.factories import UserFactory, admin_login
 from tests.listings.factories import ListingFactory
 from tests.orders.factories import buyer_member, place_order, seller_member
 from tests.security.sessions import signed_in
@@ -85,7 +85,7 @@ def journey(fx_rates):
 def test_every_kind_of_page_carries_the_policy(journey):
     anonymous, buyer, seller = Client(), journey["buyer"], journey["seller"]
     staff = Client()
-    staff.force_login(UserFactory(is_staff=True, is_superuser=True))
+    admin_login(staff, UserFactory(is_staff=True, is_superuser=True))
     buyer.post(reverse("orders:cart_add"), {"listing": journey["listing"].pk, "quantity": 100})
     pages = [
         (anonymous, "/", 200),

@@ -770,6 +770,7 @@ def test_the_fuzz_starts_from_the_forms_the_pages_really_show(world, db):
     assert set(seller["orders/<int:pk>/ship/"]) == {"carrier", "ship_date", "tracking_number"}
     assert set(seller["payments/payout-account/bank/"]) == {
         "account_holder",
+        "current_password",
         "bank_name",
         "country",
         "iban",

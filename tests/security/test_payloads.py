@@ -23,7 +23,7 @@ from django.utils.html import escape
 from pypdf import PdfReader
 
 from listings import services as listing_services
-from listings.enums import ListingStatus
+from listings.enums import ImageStatus, ListingStatus
 from listings.models import ListingImage
 from marketplace.accounts import services as account_services
 from marketplace.accounts.enums import DocumentKind as CompanyDocumentKind
@@ -35,7 +35,7 @@ from orders.documents.enums import DocumentKind
 from orders.models import Dispute, Order, OrderEvent
 from payments.enums import PayoutMethod
 from payments.models import ConnectedAccount
-from tests.factories import CompanyFactory, MembershipFactory, UserFactory
+from tests.factories import CompanyFactory, MembershipFactory, UserFactory, admin_login
 from tests.listings.factories import ListingFactory, image_bytes
 from tests.orders.factories import ship_to
 from tests.security.sessions import signed_in
@@ -160,7 +160,9 @@ def world(fx_rates):
         incoterms=["FOB", "CIF"],
         tiers=[(100, "1.2000"), (1000, "1.0500")],
     )
-    image = ListingImage(listing=listing, alt_text=P("alt"), content_type="image/png")
+    image = ListingImage(
+        listing=listing, alt_text=P("alt"), content_type="image/png", status=ImageStatus.READY
+    )
     content = image_bytes(size=(40, 30))
     for field in ("original", "card", "detail"):
         getattr(image, field).save(f"{field}.png", ContentFile(content), save=False)
@@ -386,7 +388,7 @@ ADMIN_PAGES = [
 @pytest.mark.parametrize(("app", "model", "key", "shows"), ADMIN_PAGES)
 def test_admin_change_list_and_form_escape_party_text(world, app, model, key, shows):
     staff = Client()
-    staff.force_login(world["staff"])
+    admin_login(staff, world["staff"])
     obj = world[key]
     if model == "user":
         obj = get_user_model().objects.get(pk=obj.pk)
@@ -400,7 +402,7 @@ def test_admin_change_list_and_form_escape_party_text(world, app, model, key, sh
 
 def test_admin_money_pages_escape_bank_details_and_disputes(world):
     staff = Client()
-    staff.force_login(world["staff"])
+    admin_login(staff, world["staff"])
     account = ConnectedAccount.objects.get(company=world["seller"])
     dispute = world["disputed"].dispute
 
@@ -494,7 +496,7 @@ def test_public_verification_page_escapes_the_issuers_names(world):
 
 def test_listing_rejection_admin_page_escapes_the_title(world):
     staff = Client()
-    staff.force_login(world["staff"])
+    admin_login(staff, world["staff"])
     pending = ListingFactory(seller=world["seller"], pending=True, title=P("pending-title"))
     assert pending.status == ListingStatus.PENDING_REVIEW
 
@@ -508,7 +510,7 @@ def test_every_admin_change_list_and_change_form_escapes_what_it_shows(world):
     from django.contrib import admin
 
     staff = Client()
-    staff.force_login(world["staff"])
+    admin_login(staff, world["staff"])
     visited = 0
     for model, model_admin in admin.site._registry.items():
         opts = model._meta
@@ -537,7 +539,7 @@ def _request_of(user):
 
 def test_admin_action_messages_escape_the_listing_title(world):
     staff = Client()
-    staff.force_login(world["staff"])
+    admin_login(staff, world["staff"])
     listing = world["listing"]  # published: approving it again is refused, quoting its title
 
     response = staff.post(

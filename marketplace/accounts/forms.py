@@ -23,7 +23,12 @@ from marketplace.accounts.enums import DocumentKind
 from marketplace.accounts.eori import eori_number_clean
 from marketplace.accounts.models import Company, SecurityEventKind
 from marketplace.accounts.security import security_event_record
-from marketplace.accounts.services import DocumentUpload, user_email_clean, user_password_set
+from marketplace.accounts.services import (
+    IDENTITY_FIELDS,
+    DocumentUpload,
+    user_email_clean,
+    user_password_set,
+)
 from marketplace.accounts.staff import (
     staff_otp_has_device,
     staff_otp_match,
@@ -32,22 +37,7 @@ from marketplace.accounts.staff import (
 from marketplace.core.exceptions import DomainError
 from marketplace.trade.currencies import CURRENCY_CHOICES
 
-COMPANY_FIELDS = (
-    "legal_name",
-    "trading_name",
-    "country",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postal_code",
-    "registration_number",
-    "vat_number",
-    "eori_number",
-    "sells",
-    "buys",
-    "default_currency",
-)
+COMPANY_FIELDS = (*IDENTITY_FIELDS, "sells", "buys", "default_currency")
 ACCEPTED_UPLOADS = ".pdf,.png,.jpg,.jpeg,.webp,application/pdf,image/png,image/jpeg,image/webp"
 
 

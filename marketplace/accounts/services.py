@@ -49,7 +49,6 @@ from marketplace.core.exceptions import DomainError
 from marketplace.core.transitions import lock, transition
 from marketplace.trade.currencies import CURRENCIES
 
-# Changing any of these on a verified company sends it back to verification.
 # What a verification checked: changing any of these sends a verified company back to review.
 IDENTITY_FIELDS = (
     "legal_name",

@@ -1,42 +1,16 @@
 """Gapless numbering and idempotency under real concurrency: real threads, each with its own
 connection and transactions, released together by a barrier."""
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from orders.documents import services
 from orders.documents.enums import DocumentKind, DocumentStatus
 from orders.documents.models import DocumentSequence, TradeDocument
 from tests.documents.factories import document_order, seller_company
+from tests.threads import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_together(calls: list[Callable[[], Any]]) -> list[tuple[str, Any]]:
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[tuple[str, Any]] = [("pending", None)] * len(calls)
-
-    def worker(index: int, call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = ("ok", call())
-        except Exception as exc:  # recorded and asserted by the test
-            outcomes[index] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=180)
-    assert not any(thread.is_alive() for thread in threads)
-    return outcomes
 
 
 def test_ten_invoices_of_one_seller_at_once_are_numbered_1_to_10_without_gaps():

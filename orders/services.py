@@ -892,6 +892,7 @@ def order_confirm(
             freight=freight_money,
             insurance=insurance_money,
         )
+        now = timezone.now()
         confirmed = _transition(
             order=locked,
             target=OrderStatus.CONFIRMED,
@@ -899,7 +900,9 @@ def order_confirm(
             extra_fields={
                 **totals.as_minor_units(),
                 "landed_cost": snapshot,
-                "confirmed_at": timezone.now(),
+                "confirmed_at": now,
+                # The buyer has the whole payment window once the seller has said yes.
+                "expires_at": now + timedelta(days=settings.ORDER_PAYMENT_WINDOW_DAYS),
             },
         )
         trade_documents_enqueue(order=confirmed, kinds=KINDS_ON_CONFIRM)

@@ -441,3 +441,27 @@ def test_a_disputed_order_cannot_be_accepted_or_disputed_again(delivered, buyer_
         lambda: services.order_dispute_open(order=delivered, actor=buyer_user, reason="Again"),
         listing,
     )
+
+
+def test_the_payment_window_starts_again_when_the_seller_confirms(
+    order, seller_user, settings, listing
+):
+    settings.ORDER_PAYMENT_WINDOW_DAYS = 3
+    placed_at = timezone.now() - timedelta(days=2)
+    Order.objects.filter(pk=order.pk).update(
+        created_at=placed_at, expires_at=placed_at + timedelta(days=3)
+    )
+    order.refresh_from_db()
+
+    confirmed = services.order_confirm(order=order, actor=seller_user)
+
+    assert confirmed.expires_at == confirmed.confirmed_at + timedelta(days=3)
+    stored = Order.objects.get(pk=order.pk)
+    assert (stored.status, stored.expires_at) == (
+        OrderStatus.CONFIRMED,
+        stored.confirmed_at + timedelta(days=3),
+    )
+    # Not expired a day after the placement window would have ended.
+    assert services.orders_expire_unpaid(now=placed_at + timedelta(days=4)) == 0
+    assert services.orders_expire_unpaid(now=stored.expires_at) == 1
+    assert stock(listing) == 10_000

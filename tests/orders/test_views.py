@@ -189,7 +189,7 @@ def test_checkout_states_the_payment_window_from_the_setting(
 
     page = text(buyer_client.get(reverse("orders:checkout")))
 
-    assert "unpaid orders expire after 3 days." in page
+    assert "once a seller confirms, you have 3 days to pay before the order expires." in page
 
 
 def test_checkout_estimate_partial_follows_the_country_and_incoterm(

@@ -120,3 +120,29 @@ def admin_login(client, user: User) -> None:
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+
+
+# The fields of the company profile (what company_update takes and the profile form posts).
+COMPANY_PROFILE_FIELDS = (
+    "legal_name",
+    "trading_name",
+    "country",
+    "address_line1",
+    "address_line2",
+    "city",
+    "region",
+    "postal_code",
+    "registration_number",
+    "vat_number",
+    "eori_number",
+    "sells",
+    "buys",
+    "default_currency",
+)
+
+
+def company_profile(company: Company, **overrides) -> dict:
+    """The company's profile as ``company_update`` keyword arguments, with ``overrides``."""
+    data = {name: getattr(company, name) for name in COMPANY_PROFILE_FIELDS}
+    data["country"] = company.country.code
+    return {**data, **overrides}

@@ -6,31 +6,9 @@ from marketplace.accounts.models import Company, CompanyVerificationEvent
 from marketplace.accounts.services import company_update
 from marketplace.core.exceptions import DomainError
 from tests.factories import CompanyFactory, MembershipFactory
+from tests.factories import company_profile as profile
 
 pytestmark = pytest.mark.django_db
-
-FIELDS = (
-    "legal_name",
-    "trading_name",
-    "country",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postal_code",
-    "registration_number",
-    "vat_number",
-    "eori_number",
-    "sells",
-    "buys",
-    "default_currency",
-)
-
-
-def profile(company: Company, **overrides) -> dict:
-    data = {name: getattr(company, name) for name in FIELDS}
-    data["country"] = company.country.code
-    return {**data, **overrides}
 
 
 def snapshot(company: Company) -> dict:

@@ -10,34 +10,13 @@ from listings.enums import ListingStatus
 from marketplace.accounts.enums import VerificationStatus
 from marketplace.accounts.models import Company, CompanyVerificationEvent
 from marketplace.accounts.services import company_update, company_verify
+from tests.factories import company_profile as profile
 from tests.factories import staff_user
 from tests.listings.factories import ListingFactory
 
 pytestmark = pytest.mark.django_db
 
 PROFILE_URL = reverse("accounts:company_profile")
-FIELDS = (
-    "legal_name",
-    "trading_name",
-    "country",
-    "address_line1",
-    "address_line2",
-    "city",
-    "region",
-    "postal_code",
-    "registration_number",
-    "vat_number",
-    "eori_number",
-    "sells",
-    "buys",
-    "default_currency",
-)
-
-
-def profile(company: Company, **overrides) -> dict:
-    data = {name: getattr(company, name) for name in FIELDS}
-    data["country"] = company.country.code
-    return {**data, **overrides}
 
 
 def profile_form(company: Company, **overrides) -> dict:

@@ -98,7 +98,7 @@ def test_changing_the_trading_name_in_the_form_sends_the_seller_back_to_review(
         ("city", "Ningbo", "city"),
         ("region", "Zhejiang", "state / province"),
         ("postal_code", "315000", "postal code"),
-        ("registration_number", "91330200MA2AXXXX1X", "registration number"),
+        ("registration_number", "91330200MA2A7K3L1X", "registration number"),
         ("vat_number", "CN91330200", "VAT / tax id"),
     ],
 )

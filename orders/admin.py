@@ -173,3 +173,9 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description="total charged", ordering="total_minor")
     def total(self, obj: Order) -> str:
         return self._money(obj, "total_minor")
+
+
+# The negotiation models' admin lives beside them.
+from orders.conversations import admin as conversations_admin  # noqa: E402, F401
+from orders.quotes import admin as quotes_admin  # noqa: E402, F401
+from orders.rfqs import admin as rfqs_admin  # noqa: E402, F401

@@ -134,6 +134,9 @@ class OrderLine(models.Model):
     carton_length_cm = models.DecimalField(max_digits=7, decimal_places=1)
     carton_width_cm = models.DecimalField(max_digits=7, decimal_places=1)
     carton_height_cm = models.DecimalField(max_digits=7, decimal_places=1)
+    # Whether placement took the quantity from the listing's stock (a catalogue order, or a
+    # quoted line from stock); a made-to-order line reserves nothing and gives nothing back.
+    stock_reserved = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["order", "id"]
@@ -202,3 +205,36 @@ class Dispute(BaseModel):
 
     def __str__(self) -> str:
         return f"Dispute on {self.order}"
+
+
+# The negotiation models live beside the deal they lead to (ARCHITECTURE.md, Negotiation);
+# imported here so that Django registers them in the orders app.
+from orders.conversations.models import (  # noqa: E402
+    Conversation,
+    ConversationReport,
+    Message,
+    MessageAttachment,
+)
+from orders.quotes.models import Quote, QuoteEvent, QuoteLine  # noqa: E402
+from orders.rfqs.models import RFQ, RFQAttachment, RFQEvent, RFQInvitation  # noqa: E402
+
+__all__ = [
+    "RFQ",
+    "Cart",
+    "CartLine",
+    "Conversation",
+    "ConversationReport",
+    "Dispute",
+    "Message",
+    "MessageAttachment",
+    "Order",
+    "OrderEvent",
+    "OrderLine",
+    "Quote",
+    "QuoteEvent",
+    "QuoteLine",
+    "RFQAttachment",
+    "RFQEvent",
+    "RFQInvitation",
+    "Shipment",
+]

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_twenty_buyers_ordering_ten_each_of_a_hundred_never_oversell(monkeypatch):
-    monkeypatch.setattr("orders.services._notify_on_commit", lambda event: None)
+    monkeypatch.setattr("orders.services.notifications._notify_on_commit", lambda event: None)
     seller, _ = seller_member()
     listing = ListingFactory(
         seller=seller,
@@ -63,7 +63,7 @@ def test_twenty_buyers_ordering_ten_each_of_a_hundred_never_oversell(monkeypatch
 def test_two_orders_locking_the_same_listings_in_opposite_line_order_do_not_deadlock(
     monkeypatch,
 ):
-    monkeypatch.setattr("orders.services._notify_on_commit", lambda event: None)
+    monkeypatch.setattr("orders.services.notifications._notify_on_commit", lambda event: None)
     seller, _ = seller_member()
     first = ListingFactory(seller=seller, published=True, moq=1, stock=1000, incoterms=["EXW"])
     second = ListingFactory(seller=seller, published=True, moq=1, stock=1000, incoterms=["EXW"])
@@ -91,7 +91,7 @@ def test_two_orders_locking_the_same_listings_in_opposite_line_order_do_not_dead
 def test_two_placements_at_the_unpaid_cap_at_once_cannot_both_pass(monkeypatch, settings):
     """The buyer holds one unpaid order and may hold two: two orders with two different sellers
     (no listing lock in common) placed at the same moment; the buyer's row lock lets one in."""
-    monkeypatch.setattr("orders.services._notify_on_commit", lambda event: None)
+    monkeypatch.setattr("orders.services.notifications._notify_on_commit", lambda event: None)
     settings.MAX_UNPAID_ORDERS_PER_BUYER = 2
     buyer, actor = buyer_member()
     listings = []

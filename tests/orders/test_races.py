@@ -28,7 +28,7 @@ ROUNDS = 4  # several orders: each round may interleave differently
 @pytest.fixture(autouse=True)
 def _no_messages(monkeypatch):
     """Notifications and outbox messages are not what these tests race; rows are asserted."""
-    monkeypatch.setattr("orders.services._notify_on_commit", lambda event: None)
+    monkeypatch.setattr("orders.services.notifications._notify_on_commit", lambda event: None)
     monkeypatch.setattr("marketplace.core.outbox.outbox_publish", lambda *, event_id: False)
 
 

@@ -3,6 +3,7 @@ cannot lock up sellers' stock: checkout, the API and the service refuse beyond i
 400 ``non_field_errors``), reserving nothing; paid and cancelled orders do not count."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from orders import services
@@ -54,7 +55,7 @@ def test_an_order_beyond_the_cap_is_refused_and_reserves_nothing(
     _unpaid(buyer, OrderStatus.PLACED, OrderStatus.CONFIRMED)
     before = orders_state(listing)
 
-    with pytest.raises(services.ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused:
         _place(buyer, buyer_user, listing)
 
     assert refused.value.message_dict == {

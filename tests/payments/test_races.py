@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def _no_messages(monkeypatch):
-    monkeypatch.setattr("orders.services._notify_on_commit", lambda event: None)
+    monkeypatch.setattr("orders.services.notifications._notify_on_commit", lambda event: None)
     monkeypatch.setattr("marketplace.core.outbox.outbox_publish", lambda *, event_id: False)
 
 

@@ -1,0 +1,1 @@
+"""Django admin of conversations (imported by orders/admin.py)."""

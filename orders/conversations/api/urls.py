@@ -1,0 +1,3 @@
+"""API of conversations, mounted under /api/v1/ by marketplace/api.py."""
+
+urlpatterns: list = []

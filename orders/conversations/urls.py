@@ -1,0 +1,5 @@
+"""Pages of conversations (mounted at the site root by marketplace/urls.py)."""
+
+app_name = "conversations"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Quotes: a seller's priced offer, in versions, that the buyer accepts into an order."""

@@ -1,0 +1,1 @@
+"""Django admin of quotes (imported by orders/admin.py)."""

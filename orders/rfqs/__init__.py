@@ -1,0 +1,1 @@
+"""Requests for quotation: what a buyer wants, who may see it, and its lifecycle."""

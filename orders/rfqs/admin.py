@@ -1,0 +1,1 @@
+"""Django admin of rfqs (imported by orders/admin.py)."""

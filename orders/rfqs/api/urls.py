@@ -1,0 +1,3 @@
+"""API of rfqs, mounted under /api/v1/ by marketplace/api.py."""
+
+urlpatterns: list = []

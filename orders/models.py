@@ -8,6 +8,7 @@ from marketplace.accounts.models import Company
 from marketplace.core.models import BaseModel
 from marketplace.trade.currencies import CURRENCY_CHOICES
 from marketplace.trade.incoterms import INCOTERM_CHOICES
+from marketplace.trade.landed_cost_snapshot import LandedCostSnapshot, snapshot_from_stored
 from orders.enums import DisputeStatus, OrderStatus, Party
 
 
@@ -114,6 +115,11 @@ class Order(BaseModel):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def landed_cost_snapshot(self) -> LandedCostSnapshot | None:
+        """The frozen landed cost as a typed value; None when none was recorded (``{}``)."""
+        return snapshot_from_stored(self.landed_cost)
 
 
 class OrderLine(models.Model):

@@ -82,7 +82,5 @@ def order_estimate_known(*, order: Order, part: str) -> bool:
     It is not when no rate was known for a line (the snapshot keeps ``None``, not 0) or when
     no estimate could be made at all; an order without any snapshot keeps its stored amount.
     """
-    snapshot = order.landed_cost or {}
-    if not snapshot:
-        return True
-    return "goods" in snapshot and snapshot.get(part) is not None
+    snapshot = order.landed_cost_snapshot
+    return True if snapshot is None else snapshot.known(part)

@@ -2,7 +2,7 @@
 selector, render. Every order is found through ``order_get_for_company`` (another company's
 order is a 404)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from functools import wraps
 from typing import Any
@@ -26,6 +26,8 @@ from marketplace.accounts.models import Company
 from marketplace.core.exceptions import Conflict, InvalidTransition, NotFound
 from marketplace.core.ids import id_parse
 from marketplace.trade.incoterms import INCOTERMS
+from marketplace.trade.landed_cost import ImportTaxUsed, LandedCost
+from marketplace.trade.landed_cost_snapshot import LandedCostSnapshot, snapshot_from_stored
 from marketplace.trade.money import Money
 from orders import selectors, services
 from orders.enums import OrderStatus
@@ -202,12 +204,12 @@ def _rows(
     return rows
 
 
-def _total(total: dict[str, str] | None, flags: list[str]) -> dict[str, Any]:
+def _total(total: str | None, flags: list[str]) -> dict[str, Any]:
     """The total as the table shows it: "Unknown" when a duty or tax is unknown, with the sum
     of the costs that are known beside it."""
     if "total_incomplete" in flags:
-        return {"total": UNKNOWN, "total_known": _money_text(total), "total_incomplete": True}
-    return {"total": _money_text(total), "total_known": None, "total_incomplete": False}
+        return {"total": UNKNOWN, "total_known": total, "total_incomplete": True}
+    return {"total": total, "total_known": None, "total_incomplete": False}
 
 
 def breakdown_from_estimate(estimate: Any) -> dict[str, Any]:
@@ -236,7 +238,7 @@ def breakdown_from_estimate(estimate: Any) -> dict[str, Any]:
             tax_rate=_percent_text(tax_rate),
             tax_name=tax_rate.get("name", ""),
         ),
-        **_total(data["total_for_buyer"], data["flags"]),
+        **_total(_money_text(data["total_for_buyer"]), data["flags"]),
         "total_label": "Landed cost for the buyer",
         "borne_by_seller": None
         if Money(data["borne_by_seller"]["amount"], data["currency"]).is_zero()
@@ -249,95 +251,97 @@ def breakdown_from_estimate(estimate: Any) -> dict[str, Any]:
     }
 
 
-def breakdown_from_snapshot(snapshot: dict[str, Any] | None) -> dict[str, Any] | None:
-    """An order's frozen landed cost (or the checkout preview of it) as rows for the table."""
-    if not snapshot:
+def _money_str(value: Money | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def breakdown_from_snapshot(
+    snapshot: LandedCostSnapshot | Mapping[str, Any] | None,
+) -> dict[str, Any] | None:
+    """An order's frozen landed cost (or the checkout preview of it, or a quote's) as rows for
+    the table; the stored JSON is read through ``LandedCostSnapshot``."""
+    if snapshot is not None and not isinstance(snapshot, LandedCostSnapshot):
+        snapshot = snapshot_from_stored(snapshot)
+    if snapshot is None:
         return None
-    flags = list(snapshot.get("flags", []))
+    flags = list(snapshot.flags)
     base = {
-        "currency": snapshot.get("currency", ""),
-        "incoterm": snapshot.get("incoterm", ""),
-        "destination": snapshot.get("destination", ""),
-        "destination_name": dict(countries).get(
-            snapshot.get("destination", ""), snapshot.get("destination", "")
-        ),
-        "as_of": snapshot.get("as_of", ""),
+        "currency": snapshot.currency,
+        "incoterm": snapshot.incoterm,
+        "destination": snapshot.destination,
+        "destination_name": dict(countries).get(snapshot.destination, snapshot.destination),
+        "as_of": "" if snapshot.as_of is None else snapshot.as_of.isoformat(),
         "flags": flags,
-        "sample": "sample_rates" in flags,
+        "sample": snapshot.is_sample,
         "borne_by_seller": None,
         "unavailable": None,
     }
-    if "goods" not in snapshot:
+    if not snapshot.estimated:
         return {
             **base,
             "rows": [],
             "total": None,
-            "unavailable": snapshot.get("note") or "No estimate could be made.",
+            "unavailable": snapshot.note or "No estimate could be made.",
         }
-    parts = snapshot.get("parts") or []
-    first = parts[0] if parts else {}
+    parts = snapshot.parts
 
-    def same(pick: Callable[[dict[str, Any]], Any]) -> Any:
+    def same(pick: Callable[[LandedCost], Any]) -> Any:
         values = {repr(pick(part)) for part in parts}
-        return pick(first) if len(values) == 1 else None
+        return pick(parts[0]) if len(values) == 1 else None
 
-    duty_rate = same(lambda p: (p.get("duty") or {}).get("rate") and p["duty"]["rate"]["percent"])
-    tax_rate = same(
-        lambda p: (p.get("import_tax") or {}).get("rate") and p["import_tax"]["rate"]["percent"]
-    )
+    duty_rate = same(lambda p: None if p.duty.rate is None else str(p.duty.rate.percent))
+    tax_rate = same(lambda p: None if p.import_tax.rate is None else str(p.import_tax.rate.percent))
     tax_name = same(
-        lambda p: (p.get("import_tax") or {}).get("rate") and p["import_tax"]["rate"]["name"]
+        lambda p: p.import_tax.rate.name if isinstance(p.import_tax.rate, ImportTaxUsed) else None
     )
-    basis = same(lambda p: p.get("customs_value_basis"))
-    customs_values = [p.get("customs_value") for p in parts]
+    basis = same(lambda p: p.customs_value_basis)
     customs_value = None
-    if parts and all(customs_values):
+    if parts and all(p.customs_value is not None for p in parts):
         customs_value = str(
             sum(
-                (Money(v["amount"], v["currency"]) for v in customs_values if v),
-                Money.zero(snapshot["currency"]),
+                (p.customs_value for p in parts if p.customs_value is not None),
+                Money.zero(snapshot.currency),
             )
         )
-    borne = snapshot.get("borne_by_seller")
+    charges: dict[str, dict[str, Any] | None]
+    if len(parts) == 1:
+        charges = parts[0].as_dict()
+    elif parts:
+        charges = {"freight": parts[0].freight.as_dict(), "insurance": parts[0].insurance.as_dict()}
+    else:
+        charges = {}
     rows = _rows(
-        incoterm=snapshot["incoterm"],
-        goods=_money_text(snapshot["goods"]),
-        freight=_money_text(snapshot.get("freight")),
-        insurance=_money_text(snapshot.get("insurance")),
+        incoterm=snapshot.incoterm,
+        goods=_money_str(snapshot.goods),
+        freight=_money_str(snapshot.freight),
+        insurance=_money_str(snapshot.insurance),
         customs_value=customs_value,
         basis=basis,
-        duty=_money_text(snapshot.get("duty")),
-        import_tax=_money_text(snapshot.get("import_tax")),
-        charges=first
-        if len(parts) == 1
-        else {
-            "freight": first.get("freight"),
-            "insurance": first.get("insurance"),
-        },
-        duty_payer=snapshot.get("payer", "buyer"),
+        duty=_money_str(snapshot.duty),
+        import_tax=_money_str(snapshot.import_tax),
+        charges=charges,
+        duty_payer=snapshot.payer,
         duty_rate=_percent_text({"percent": duty_rate}) if duty_rate else "",
         tax_rate=_percent_text({"percent": tax_rate}) if tax_rate else "",
         tax_name=tax_name or "",
     )
-    if snapshot.get("platform_fee"):
+    if snapshot.platform_fee is not None:
         rows.append(
             {
                 "key": "platform_fee",
                 "label": "Platform fee",
-                "amount": _money_text(snapshot["platform_fee"]),
+                "amount": _money_str(snapshot.platform_fee),
                 "payer": "Buyer, on the invoice",
                 "detail": "",
             }
         )
-    total = snapshot.get("landed_total") or snapshot.get("total_for_buyer")
+    borne = snapshot.borne_by_seller
     return {
         **base,
         "rows": rows,
-        **_total(total, flags),
+        **_total(_money_str(snapshot.buyer_total), flags),
         "total_label": "Landed cost for the buyer",
-        "borne_by_seller": None
-        if not borne or Money(borne["amount"], borne["currency"]).is_zero()
-        else _money_text(borne),
+        "borne_by_seller": None if borne is None or borne.is_zero() else str(borne),
     }
 
 
@@ -598,7 +602,7 @@ def _render_detail(
             "other": order.buyer if is_seller else order.seller,
             "actions": actions,
             "forms": action_forms,
-            "breakdown": breakdown_from_snapshot(order.landed_cost),
+            "breakdown": breakdown_from_snapshot(order.landed_cost_snapshot),
             "events": list(order.events.all()),
             "lines": lines,
             "totals": totals,

@@ -59,6 +59,7 @@ How it is worked out
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -87,6 +88,25 @@ _BPS = Decimal(10_000)
 INSURED_VALUE_FACTOR = Decimal("1.1")
 
 
+# Reading frozen estimates back (``from_dict``): the inverse of ``as_dict``, for the JSON kept
+# on orders and quotes. Tolerant of what older rows may lack; never recomputes anything.
+
+
+def money_from_dict(value: Any) -> Money | None:
+    """``{"amount": "12.50", "currency": "USD"}`` as Money; None for None or a missing value."""
+    if not value:
+        return None
+    return Money(str(value["amount"]), str(value["currency"]))
+
+
+def _day(value: Any) -> date:
+    return date.fromisoformat(str(value))
+
+
+def _party(value: Any, default: Party = "buyer") -> Party:
+    return "seller" if value == "seller" else ("buyer" if value == "buyer" else default)
+
+
 # The rows an estimate used, copied so that a frozen estimate does not move when they change.
 
 
@@ -108,6 +128,17 @@ class DutyRateUsed:
             source=row.source,
             valid_from=row.valid_from,
             is_sample=row.is_sample,
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DutyRateUsed:
+        return cls(
+            territory=data.get("territory", ""),
+            hs_prefix=data.get("hs_prefix", ""),
+            percent=Decimal(str(data["percent"])),
+            source=data.get("source", ""),
+            valid_from=_day(data["valid_from"]),
+            is_sample=bool(data.get("is_sample", False)),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -141,6 +172,18 @@ class ImportTaxUsed:
             source=row.source,
             valid_from=row.valid_from,
             is_sample=row.is_sample,
+        )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ImportTaxUsed:
+        return cls(
+            territory=data.get("territory", ""),
+            name=data.get("name", ""),
+            percent=Decimal(str(data["percent"])),
+            duty_in_base=bool(data.get("duty_in_base", False)),
+            source=data.get("source", ""),
+            valid_from=_day(data["valid_from"]),
+            is_sample=bool(data.get("is_sample", False)),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -177,6 +220,22 @@ class CustomsRegimeUsed:
             is_sample=row.is_sample,
         )
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CustomsRegimeUsed:
+        duty_de_minimis = money_from_dict(data["duty_de_minimis"])
+        tax_de_minimis = money_from_dict(data["tax_de_minimis"])
+        if duty_de_minimis is None or tax_de_minimis is None:
+            raise ValueError("A customs regime keeps both de minimis values.")
+        return cls(
+            territory=data.get("territory", ""),
+            customs_value_basis=data.get("customs_value_basis", ""),
+            duty_de_minimis=duty_de_minimis,
+            tax_de_minimis=tax_de_minimis,
+            source=data.get("source", ""),
+            valid_from=_day(data["valid_from"]),
+            is_sample=bool(data.get("is_sample", False)),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "territory": self.territory,
@@ -196,6 +255,16 @@ class FxRateUsed:
     rate: Decimal
     source: str
     as_of: date
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> FxRateUsed:
+        return cls(
+            base=data["base"],
+            quote=data["quote"],
+            rate=Decimal(str(data["rate"])),
+            source=data.get("source", ""),
+            as_of=_day(data["as_of"]),
+        )
 
     def as_dict(self) -> dict[str, str]:
         return {
@@ -241,6 +310,30 @@ class Charge:
     def in_buyer_total(self) -> bool:
         return self.amount is not None and self.borne_by == "buyer"
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Charge:
+        """A frozen charge; ``in_buyer_total`` is derived, not read. A rate with a ``name`` is
+        an import tax, otherwise a duty rate."""
+        data = data or {}
+        rate_data = data.get("rate")
+        rate: DutyRateUsed | ImportTaxUsed | None = None
+        if rate_data:
+            rate = (
+                ImportTaxUsed.from_dict(rate_data)
+                if "name" in rate_data
+                else DutyRateUsed.from_dict(rate_data)
+            )
+        payer = _party(data.get("payer"))
+        return cls(
+            amount=money_from_dict(data.get("amount")),
+            payer=payer,
+            borne_by=_party(data.get("borne_by"), default=payer),
+            on_invoice=bool(data.get("on_invoice", False)),
+            base=money_from_dict(data.get("base")),
+            rate=rate,
+            note=data.get("note", ""),
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "amount": None if self.amount is None else self.amount.as_dict(),
@@ -279,6 +372,33 @@ class LandedCost:
     @property
     def is_sample(self) -> bool:
         return "sample_rates" in self.flags
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> LandedCost:
+        """One frozen estimate (a part of an order's snapshot) read back from its JSON."""
+        currency = data["currency"]
+        regime = data.get("regime")
+        return cls(
+            currency=currency,
+            incoterm=data.get("incoterm", ""),
+            origin=data.get("origin", ""),
+            destination=data.get("destination", ""),
+            hs_code=data.get("hs_code", ""),
+            as_of=_day(data["as_of"]),
+            goods=Charge.from_dict(data.get("goods")),
+            freight=Charge.from_dict(data.get("freight")),
+            insurance=Charge.from_dict(data.get("insurance")),
+            customs_value_basis=data.get("customs_value_basis"),
+            customs_value=money_from_dict(data.get("customs_value")),
+            duty=Charge.from_dict(data.get("duty")),
+            import_tax=Charge.from_dict(data.get("import_tax")),
+            total_for_buyer=money_from_dict(data.get("total_for_buyer")) or Money.zero(currency),
+            borne_by_seller=money_from_dict(data.get("borne_by_seller")) or Money.zero(currency),
+            insurance_premium_bps=int(data.get("insurance_premium_bps", 0)),
+            regime=None if not regime else CustomsRegimeUsed.from_dict(regime),
+            fx_rates=tuple(FxRateUsed.from_dict(rate) for rate in data.get("fx_rates") or ()),
+            flags=tuple(data.get("flags") or ()),
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {

@@ -154,11 +154,7 @@ class OrderSerializer(serializers.ModelSerializer):
     ship_to = serializers.SerializerMethodField()
     lines = OrderLineSerializer(many=True, read_only=True)
     totals = serializers.SerializerMethodField()
-    landed_cost = serializers.JSONField(
-        read_only=True,
-        help_text="The landed-cost estimate frozen at placement (updated on confirmation): "
-        "amounts, rates used with their source, who pays each, flags such as sample_rates.",
-    )
+    landed_cost = serializers.SerializerMethodField()
     events = OrderEventSerializer(many=True, read_only=True)
     shipment = serializers.SerializerMethodField()
     dispute = serializers.SerializerMethodField()
@@ -218,6 +214,17 @@ class OrderSerializer(serializers.ModelSerializer):
             else None,
             "total": money_dict(order.total_minor, c),
         }
+
+    @extend_schema_field(
+        serializers.JSONField(
+            help_text="The landed-cost estimate frozen at placement (updated on confirmation): "
+            "amounts, rates used with their source, who pays each, flags such as sample_rates "
+            "(``LandedCostSnapshot.as_dict()``; ``{}`` when none was recorded)."
+        )
+    )
+    def get_landed_cost(self, order: Order) -> dict[str, Any]:
+        snapshot = order.landed_cost_snapshot
+        return {} if snapshot is None else snapshot.as_dict()
 
     @extend_schema_field(ShipmentSerializer(allow_null=True))
     def get_shipment(self, order: Order) -> dict[str, Any] | None:

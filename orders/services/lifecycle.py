@@ -148,7 +148,7 @@ def order_confirm(
             actor=actor,
             extra_fields={
                 **totals.as_minor_units(),
-                "landed_cost": snapshot,
+                "landed_cost": snapshot.as_dict(),
                 "confirmed_at": now,
                 # The buyer has the whole payment window once the seller has said yes.
                 "expires_at": now + timedelta(days=settings.ORDER_PAYMENT_WINDOW_DAYS),

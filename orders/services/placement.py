@@ -1,7 +1,7 @@
 """Placing an order: lines checked and priced under row locks, stock reserved, landed cost frozen."""
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -26,6 +26,7 @@ from marketplace.trade.landed_cost import (
     landed_cost_calculate,
     same_customs_territory,
 )
+from marketplace.trade.landed_cost_snapshot import LandedCostSnapshot
 from marketplace.trade.money import Money
 from orders.enums import OrderStatus
 from orders.models import Order, OrderEvent, OrderLine
@@ -198,7 +199,7 @@ def _landed_cost(
     incoterm: Incoterm,
     freight: Money | None,
     insurance: Money | None,
-) -> tuple[Money, Money, dict[str, Any]]:
+) -> tuple[Money, Money, LandedCostSnapshot]:
     """Estimated duty and import tax for a consignment, and the snapshot to freeze.
 
     ``lines`` are (HS code, origin, line total). Lines of one HS code and origin are one part
@@ -247,46 +248,29 @@ def _landed_cost(
                 )
             )
     except DomainError as exc:  # reference data missing (an FX rate): order, but say so
-        return (
-            zero,
-            zero,
-            {
-                "currency": currency,
-                "incoterm": incoterm.code,
-                "destination": destination,
-                "as_of": as_of.isoformat(),
-                "payer": incoterm.duty_paid_by,
-                "flags": ["estimate_unavailable"],
-                "note": exc.message,
-                "parts": [],
-            },
+        unavailable = LandedCostSnapshot.unavailable(
+            currency=currency,
+            incoterm=incoterm,
+            destination=destination,
+            as_of=as_of,
+            note=exc.message,
         )
+        return zero, zero, unavailable
 
-    def total_of(pick: Callable[[LandedCost], Money | None]) -> Money:
-        return sum((a for a in (pick(e) for e in estimates) if a is not None), zero)
-
-    duty = total_of(lambda e: e.duty.amount)
-    import_tax = total_of(lambda e: e.import_tax.amount)
-    freight_known = all(e.freight.amount is not None for e in estimates)
-    # A duty or tax with no known rate is unknown, not 0 (the order keeps the known part).
-    duty_known = all(e.duty.amount is not None for e in estimates)
-    import_tax_known = all(e.import_tax.amount is not None for e in estimates)
-    snapshot = {
-        "currency": currency,
-        "incoterm": incoterm.code,
-        "destination": destination,
-        "as_of": as_of.isoformat(),
-        "payer": incoterm.duty_paid_by,
-        "goods": goods.as_dict(),
-        "freight": total_of(lambda e: e.freight.amount).as_dict() if freight_known else None,
-        "insurance": total_of(lambda e: e.insurance.amount).as_dict(),
-        "duty": duty.as_dict() if duty_known else None,
-        "import_tax": import_tax.as_dict() if import_tax_known else None,
-        "total_for_buyer": total_of(lambda e: e.total_for_buyer).as_dict(),
-        "borne_by_seller": total_of(lambda e: e.borne_by_seller).as_dict(),
-        "flags": sorted({flag for e in estimates for flag in e.flags}),
-        "parts": [e.as_dict() for e in estimates],
-    }
+    snapshot = LandedCostSnapshot.of_parts(
+        currency=currency,
+        incoterm=incoterm,
+        destination=destination,
+        as_of=as_of,
+        goods=goods,
+        parts=estimates,
+    )
+    # A duty or tax with no known rate is unknown in the snapshot (None, not 0); the order's
+    # stored amounts keep the known part, and readers ask the snapshot whether it is whole.
+    duty = sum((e.duty.amount for e in estimates if e.duty.amount is not None), zero)
+    import_tax = sum(
+        (e.import_tax.amount for e in estimates if e.import_tax.amount is not None), zero
+    )
     return duty, import_tax, snapshot
 
 
@@ -295,7 +279,7 @@ def order_landed_cost_preview(
 ) -> dict[str, Any]:
     """The landed-cost snapshot that placing this seller's order would freeze (no freight yet),
     by the very computation ``order_place`` uses, so that checkout shows what the order keeps.
-    Writes nothing."""
+    Writes nothing. The JSON shape (``LandedCostSnapshot.as_dict()``)."""
     _, snapshot = _totals_and_landed_cost(
         lines=lines,
         currency=currency,
@@ -305,7 +289,7 @@ def order_landed_cost_preview(
         freight=None,
         insurance=None,
     )
-    return snapshot
+    return snapshot.as_dict()
 
 
 def _totals_and_landed_cost(
@@ -317,7 +301,9 @@ def _totals_and_landed_cost(
     fee_bps: int,
     freight: Money | None,
     insurance: Money | None,
-) -> tuple[OrderTotals, dict[str, Any]]:
+) -> tuple[OrderTotals, LandedCostSnapshot]:
+    """The order's totals and its landed-cost snapshot (the platform fee included), as
+    placement, the seller's confirmation and a quote freeze them (store ``.as_dict()``)."""
     duty, import_tax, snapshot = _landed_cost(
         lines=lines,
         destination=destination,
@@ -335,11 +321,7 @@ def _totals_and_landed_cost(
         import_tax=import_tax,
     )
     # What the buyer will really pay, the platform's fee included, beside the estimate.
-    snapshot["platform_fee"] = totals.platform_fee.as_dict()
-    if "total_for_buyer" in snapshot:
-        landed = Money(snapshot["total_for_buyer"]["amount"], currency) + totals.platform_fee
-        snapshot["landed_total"] = landed.as_dict()
-    return totals, snapshot
+    return totals, snapshot.with_platform_fee(totals.platform_fee)
 
 
 def _order_create(
@@ -375,7 +357,7 @@ def _order_create(
         buyer_reference=buyer_reference,
         duty_and_tax_payer=draft.incoterm.duty_paid_by,
         platform_fee_bps=fee_bps,
-        landed_cost=snapshot,
+        landed_cost=snapshot.as_dict(),
         expires_at=now + timedelta(days=settings.ORDER_PAYMENT_WINDOW_DAYS),
         **ship_to,
         **totals.as_minor_units(),

@@ -28,6 +28,11 @@ ORDER_TRANSITIONS: dict[str, frozenset[str]] = {
     OrderStatus.REFUNDED: frozenset(),
 }
 
+# The buyer may cancel only an unpaid order; once paid, only the seller may (the buyer is
+# refunded). Read by the services (which enforce it) and the selectors (which show it).
+UNPAID_STATUSES = frozenset({OrderStatus.PLACED, OrderStatus.CONFIRMED})
+BUYER_CANCELLABLE_STATUSES = UNPAID_STATUSES
+
 # Stock reserved by an order goes back to the listing when it reaches one of these from an
 # unshipped state.
 STOCK_RELEASING_STATUSES = frozenset({OrderStatus.CANCELLED})

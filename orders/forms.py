@@ -1,5 +1,5 @@
-"""Forms for the order pages, the landed-cost estimate (browser and API), and the list of
-actions a company may take on an order (the detail page's forms and the API's ``actions``)."""
+"""Forms for the order pages and the landed-cost estimate (browser and API). What a company
+may do to an order now is ``orders.selectors.order_actions_for``."""
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -8,7 +8,6 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django_countries import countries
 
 from listings.models import Listing
@@ -18,54 +17,12 @@ from marketplace.core.ids import IdFormField
 from marketplace.trade.incoterms import INCOTERMS
 from marketplace.trade.landed_cost import LandedCost, landed_cost_estimate
 from marketplace.trade.money import Money
-from orders.enums import OrderStatus
 from orders.models import CartLine, Order
 from orders.pricing import line_total, tier_unit_price
 from orders.services import ShipTo
 
 _INT_MAX = 2_147_483_647
 _AMOUNT_MAX_DIGITS = 14
-
-# --- actions --------------------------------------------------------------------------
-
-ACTION_CONFIRM = "confirm"
-ACTION_SHIP = "ship"
-ACTION_CANCEL = "cancel"
-ACTION_CONFIRM_DELIVERY = "confirm-delivery"
-ACTION_ACCEPT = "accept"
-ACTION_DISPUTE = "dispute"
-
-_SELLER_ACTIONS: dict[str, list[str]] = {
-    OrderStatus.PLACED: [ACTION_CONFIRM, ACTION_CANCEL],
-    OrderStatus.CONFIRMED: [ACTION_CANCEL],
-    OrderStatus.PAID: [ACTION_SHIP, ACTION_CANCEL],
-}
-_BUYER_ACTIONS: dict[str, list[str]] = {
-    OrderStatus.PLACED: [ACTION_CANCEL],
-    OrderStatus.CONFIRMED: [ACTION_CANCEL],
-    OrderStatus.SHIPPED: [ACTION_CONFIRM_DELIVERY],
-    OrderStatus.DELIVERED: [ACTION_ACCEPT, ACTION_DISPUTE],
-}
-
-
-def order_actions_for(*, order: Order, company: Company | None) -> list[str]:
-    """What ``company`` may do to ``order`` now, by the transition table and the services'
-    rules (the buyer cancels only before payment; disputes only within the inspection window).
-    """
-    if company is None:
-        return []
-    if company.pk == order.seller_id:
-        return list(_SELLER_ACTIONS.get(order.status, []))
-    if company.pk != order.buyer_id:
-        return []
-    actions = list(_BUYER_ACTIONS.get(order.status, []))
-    window_ended = (
-        order.inspection_ends_at is not None and timezone.now() > order.inspection_ends_at
-    )
-    if ACTION_DISPUTE in actions and window_ended:
-        actions.remove(ACTION_DISPUTE)
-    return actions
-
 
 # --- landed-cost estimate --------------------------------------------------------------
 

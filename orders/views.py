@@ -32,12 +32,6 @@ from marketplace.trade.money import Money
 from orders import selectors, services
 from orders.enums import OrderStatus
 from orders.forms import (
-    ACTION_ACCEPT,
-    ACTION_CANCEL,
-    ACTION_CONFIRM,
-    ACTION_CONFIRM_DELIVERY,
-    ACTION_DISPUTE,
-    ACTION_SHIP,
     AddToCartForm,
     CartQuantityForm,
     CheckoutForm,
@@ -47,9 +41,17 @@ from orders.forms import (
     SellerGroup,
     ShipForm,
     cart_groups,
-    order_actions_for,
 )
 from orders.models import Order
+from orders.selectors import (
+    ACTION_ACCEPT,
+    ACTION_CANCEL,
+    ACTION_CONFIRM,
+    ACTION_CONFIRM_DELIVERY,
+    ACTION_DISPUTE,
+    ACTION_SHIP,
+    order_actions_for,
+)
 
 ORDERS_PAGE_SIZE = 25
 

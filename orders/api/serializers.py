@@ -14,9 +14,8 @@ from marketplace.core.ids import IdSerializerField
 from marketplace.trade.incoterms import PARTY_CHOICES
 from marketplace.trade.money import UNIT_PRICE_DECIMALS, Money
 from orders.enums import OrderStatus
-from orders.forms import order_actions_for
 from orders.models import Order, OrderEvent, OrderLine
-from orders.selectors import order_estimate_known
+from orders.selectors import ORDER_ACTIONS, order_actions_for, order_estimate_known
 
 _INT_MAX = 2_147_483_647
 # Freight and insurance: up to 14 digits keeps every total inside a 64-bit minor-unit column.
@@ -238,9 +237,15 @@ class OrderSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(
         serializers.ListField(
-            child=serializers.CharField(),
-            help_text="What the reading company may do now, as the action's path segment: "
-            "confirm, ship, cancel, confirm-delivery, accept, dispute.",
+            child=serializers.ChoiceField(choices=list(ORDER_ACTIONS)),
+            help_text="What the reading company may do to the order now, by the same rules "
+            "the order's endpoints enforce (the party, the status, the buyer cancelling only "
+            "before payment, disputes only within the inspection window); the pages and the "
+            "emails show the same list. In this order: confirm (seller), pay (buyer: "
+            "POST /api/v1/orders/{id}/payments/), ship (seller), confirm-delivery, accept and "
+            "dispute (buyer), cancel (either). Each, except pay, is the path segment of its "
+            "endpoint: POST /api/v1/orders/{id}/{action}/. Empty for an order in which the "
+            "company has nothing to do.",
         )
     )
     def get_actions(self, order: Order) -> list[str]:

@@ -11,11 +11,12 @@ from marketplace.accounts.models import Company, Membership, User
 from marketplace.core.transitions import lock
 from marketplace.trade.incoterms import INCOTERMS, Incoterm
 from marketplace.trade.money import Money
-from orders.enums import OrderStatus
+
+# Defined beside the transition table, which the selectors read too; re-exported here.
+from orders.enums import BUYER_CANCELLABLE_STATUSES as BUYER_CANCELLABLE_STATUSES
+from orders.enums import UNPAID_STATUSES as UNPAID_STATUSES
 from orders.models import Order
 
-UNPAID_STATUSES = frozenset({OrderStatus.PLACED, OrderStatus.CONFIRMED})
-BUYER_CANCELLABLE_STATUSES = UNPAID_STATUSES
 EXPIRED_NOTE = "Expired unpaid"
 INSPECTION_ENDED_NOTE = "Inspection window ended with no dispute"
 TOPIC_ORDER_COMPLETED = "order.completed"

@@ -13,6 +13,7 @@ from marketplace.accounts.models import Membership
 from marketplace.trade.money import Money
 from orders.enums import OrderStatus
 from orders.models import Order, OrderEvent
+from orders.selectors import ORDER_ACTION_LABELS, order_actions_for
 
 
 def _notify_on_commit(event: OrderEvent) -> None:
@@ -70,7 +71,18 @@ def order_event_notify(*, event_id: int) -> bool:
             recipients = _member_emails(company.pk)
             if not recipients:
                 continue
-            context = {**context_base, "party": party, "company": company, "other": other}
+            # What this party may do now (the order may have moved on since the event).
+            actions = [
+                ORDER_ACTION_LABELS[action]
+                for action in order_actions_for(order=order, company=company)
+            ]
+            context = {
+                **context_base,
+                "party": party,
+                "company": company,
+                "other": other,
+                "actions": actions,
+            }
             subject = " ".join(
                 render_to_string("emails/orders/order_event_subject.txt", context).split()
             )

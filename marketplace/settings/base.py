@@ -252,6 +252,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "ENUM_NAME_OVERRIDES": {
         "TradePartyEnum": "marketplace.trade.incoterms.PARTY_CHOICES",
+        "IncotermEnum": "marketplace.trade.incoterms.INCOTERM_CHOICES",
+        "CountryEnum": "marketplace.core.api.schema.COUNTRY_CHOICES",
+        "OrderRoleEnum": "orders.api.serializers.ORDER_ROLE_CHOICES",
+        "OrderStatusEnum": "orders.enums.OrderStatus",
         "CurrencyEnum": "marketplace.trade.currencies.CURRENCY_CHOICES",
         "TradeDocumentKindEnum": "orders.documents.enums.DocumentKind",
         "TradeDocumentStatusEnum": "orders.documents.enums.DocumentStatus",

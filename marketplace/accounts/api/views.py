@@ -90,6 +90,7 @@ class ApiTokenListView(APIView):
     """The caller's API tokens that still work: id, name, created, expires."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination  # documents the page envelope
 
     @extend_schema(
         operation_id="auth_tokens_list",

@@ -5,7 +5,7 @@ answers the view can really give, read from the view itself, each with its body 
 component (the bodies ``marketplace.core.api.errors.exception_handler`` returns):
 
 - 400 ``ValidationError`` on writes (POST, PUT, PATCH) and on reads that take query
-  parameters other than the page's;
+  parameters (``page_size`` included);
 - 401 ``Error`` when the view authenticates (a missing, bad or expired token);
 - 403 ``Error`` when a permission may refuse (anything but ``AllowAny``), when the operation
   takes the ``X-Company`` header (a company that is not yours), and on writes that session
@@ -15,6 +15,10 @@ component (the bodies ``marketplace.core.api.errors.exception_handler`` returns)
   that does not allow it;
 - 429 ``Error`` (with ``Retry-After``) when the view is throttled.
 
+Where a service, not the serializer, checks a value (so that its messages stay the
+service's), ``documented(field, maxLength=120, ...)`` adds the service's constraints to the
+field's schema: what the document allows is what the API accepts.
+
 A view's own ``extend_schema(responses={...})`` entry for a code keeps its description and
 schema; one with a description only (``OpenApiResponse(description=...)``) gets the shared
 body. Operation ids drop the ``v1_`` prefix (``SCHEMA_PATH_PREFIX``) and actions drop
@@ -23,9 +27,11 @@ body. Operation ids drop the ``v1_`` prefix (``SCHEMA_PATH_PREFIX``) and actions
 
 from typing import Any
 
+from django_countries import countries
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.plumbing import ResolvedComponent, build_choice_field
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.fields import ChoiceField, Field
 from rest_framework.permissions import AllowAny
 
 JSON = "application/json"
@@ -106,11 +112,61 @@ _COMPONENT_FOR = {
 }
 
 
+# A value with something in it besides spaces (services strip text and refuse it empty).
+NOT_BLANK = r"\S"
+COUNTRY_CHOICES = [(code, str(name)) for code, name in countries]
+STYLE_KEY = "openapi_constraints"
+
+
+def documented[F: Field](field: F, **constraints: Any) -> F:
+    """``field``, whose OpenAPI schema also states ``constraints`` (JSON Schema keywords,
+    e.g. ``maxLength=120, pattern=NOT_BLANK``) that the service behind it enforces;
+    ``choices=[(value, label), ...]`` for an enum (named by ``ENUM_NAME_OVERRIDES``).
+
+    Kept in the field's ``style`` (a constructor argument), since serializers deep-copy their
+    declared fields by calling the constructor again."""
+    style = {**field.style, STYLE_KEY: constraints}
+    field.style = style
+    field._kwargs["style"] = style  # type: ignore[attr-defined]
+    return field
+
+
+def _constraints(field: Any) -> dict[str, Any] | None:
+    constraints = field.style.get(STYLE_KEY) if isinstance(field, Field) else None
+    if not constraints or "choices" not in constraints:
+        return constraints
+    # An enum named and described as a ChoiceField of the same choices would be.
+    constraints = dict(constraints)
+    enum = build_choice_field(ChoiceField(choices=constraints.pop("choices")))
+    enum.pop("description", None)
+    return {**enum, **constraints}
+
+
 class AutoSchema(SpectacularAutoSchema):
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        constraints = _constraints(field)
+        if constraints and schema is not None:
+            schema = {**schema, **constraints}
+        return schema
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        constraints = _constraints(field)
+        if not constraints:
+            return
+        alternatives = schema.get("oneOf")
+        if constraints.get("pattern") == NOT_BLANK and alternatives:
+            # allow_blank made it "this or an empty string": the service refuses blank.
+            schema.pop("oneOf")
+            schema.update(alternatives[0])
+        schema.update(constraints)
+
     def get_operation(self, path, path_regex, path_prefix, method, registry):
         operation = super().get_operation(path, path_regex, path_prefix, method, registry)
         if operation is None:
             return None
+        self._blank_query_means_absent(operation)
         responses = operation["responses"]
         for code in self.error_codes(operation):
             entry = responses.setdefault(code, {"description": _DESCRIPTIONS[code]})
@@ -137,7 +193,7 @@ class AutoSchema(SpectacularAutoSchema):
         authenticators = self.view.get_authenticators()
         permissions = self.view.get_permissions()
         codes = []
-        if is_write or query - PAGE_PARAMETERS:
+        if is_write or query:
             codes.append("400")
         if authenticators:
             codes.append("401")
@@ -154,6 +210,20 @@ class AutoSchema(SpectacularAutoSchema):
         if self.view.get_throttles():
             codes.append("429")
         return codes
+
+    @staticmethod
+    def _blank_query_means_absent(operation: dict[str, Any]) -> None:
+        """DRF reads an optional query parameter sent blank (``?status=``) as left out: the
+        schema allows the empty string for those that are text."""
+        for parameter in operation.get("parameters", []):
+            schema = parameter.get("schema", {})
+            if parameter["in"] != "query" or parameter.get("required"):
+                continue
+            if schema.get("type") != "string" or "format" in schema:
+                continue
+            schema.pop("minLength", None)
+            if "enum" in schema and "" not in schema["enum"]:
+                schema["enum"] = [*schema["enum"], ""]
 
     def is_action(self) -> bool:
         """``POST .../{id}/<action>/`` on a view that lists nothing there (no ``GET``)."""

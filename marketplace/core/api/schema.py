@@ -44,13 +44,13 @@ _FIELD_MESSAGES: dict[str, Any] = {
         {
             "type": "array",
             "items": {},
-            "description": "Messages for this field (strings); for a list of objects, one "
-            "object of field errors per item (empty for a valid item).",
+            "description": "Messages for this field (strings).",
         },
         {
             "type": "object",
             "additionalProperties": {},
-            "description": "Field errors of a nested object, by its fields.",
+            "description": "Field errors of a nested object, by its fields; of a list's "
+            'items, by their index (`{"0": {"quantity": [...]}}`).',
         },
         {"type": "string", "description": "`detail`: one message about the whole request."},
     ]

@@ -219,9 +219,11 @@ class AutoSchema(SpectacularAutoSchema):
             schema = parameter.get("schema", {})
             if parameter["in"] != "query" or parameter.get("required"):
                 continue
-            if schema.get("type") != "string" or "format" in schema:
+            if schema.get("type") != "string":
                 continue
             schema.pop("minLength", None)
+            if "pattern" in schema and not schema["pattern"].startswith("^$|"):
+                schema["pattern"] = f"^$|{schema['pattern']}"
             if "enum" in schema and "" not in schema["enum"]:
                 schema["enum"] = [*schema["enum"], ""]
 

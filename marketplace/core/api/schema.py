@@ -85,9 +85,9 @@ ERROR_COMPONENTS: dict[str, dict[str, Any]] = {
     "ValidationError": {
         "type": "object",
         "description": 'Errors by field: `{"quantity": ["Ensure this value is greater than '
-        'or equal to 1."]}`; nested objects nest (`{"ship_to": {"country": [...]}}`), lists '
-        "of objects give one object per item; `non_field_errors` or `detail` for the whole "
-        "request.",
+        'or equal to 1."]}`; nested objects nest (`{"ship_to": {"country": [...]}}`), the '
+        'items of a list by their index (`{"lines": {"0": {...}}}`); `non_field_errors` or '
+        "`detail` for the whole request.",
         "additionalProperties": _FIELD_MESSAGES,
         "example": {"quantity": ["Ensure this value is greater than or equal to 1."]},
     },

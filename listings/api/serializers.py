@@ -19,14 +19,22 @@ from listings.search import (
     SEARCH_RESULT_LIMIT,
     TYPO_FALLBACK_BELOW,
 )
-from listings.services import TierInput
+from listings.services import (
+    DESCRIPTION_MAX_LENGTH,
+    PRICE_TIERS_MAX,
+    SHIP_FROM_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    TierInput,
+)
 from marketplace.accounts.enums import VerificationStatus
 from marketplace.accounts.staff import staff_may
+from marketplace.core.api.schema import COUNTRY_CHOICES, NOT_BLANK, documented
 from marketplace.trade.currencies import CURRENCY_CHOICES
 from marketplace.trade.incoterms import INCOTERM_CHOICES
 from marketplace.trade.money import UNIT_PRICE_DECIMALS
 
 _INT_MAX = 2_147_483_647
+_SMALLINT_MAX = 32_767
 
 
 @lru_cache(maxsize=4096)
@@ -321,49 +329,98 @@ class CategoryTreeSerializer(serializers.ModelSerializer):
 # --- writing ---------------------------------------------------------------------------
 
 
+def _positive_decimal(places: int, digits: int) -> dict[str, Any]:
+    """A positive number with at most ``places`` decimals and ``digits`` digits in all (the
+    service refuses 0, negatives, more decimals and larger numbers), as a string."""
+    return {
+        "pattern": rf"^[0-9]{{1,{digits - places}}}(\.[0-9]{{1,{places}}})?$",
+        "not": {"pattern": r"^0*(\.0*)?$"},
+    }
+
+
 class PriceTierInputSerializer(serializers.Serializer):
-    min_quantity = serializers.IntegerField(max_value=_INT_MAX, min_value=-_INT_MAX)
+    min_quantity = documented(
+        serializers.IntegerField(max_value=_INT_MAX, min_value=-_INT_MAX), minimum=1
+    )
     # Any number: the service says what is wrong with it (5 decimals, zero, negative).
-    unit_price = serializers.DecimalField(
-        max_digits=None, decimal_places=None, help_text='Up to 4 decimals, e.g. "0.0350".'
+    unit_price = documented(
+        serializers.DecimalField(
+            max_digits=None, decimal_places=None, help_text='Up to 4 decimals, e.g. "0.0350".'
+        ),
+        **_positive_decimal(UNIT_PRICE_DECIMALS, 14),
     )
 
 
-def _integer(**kwargs: Any) -> serializers.IntegerField:
-    return serializers.IntegerField(max_value=_INT_MAX, min_value=-_INT_MAX, **kwargs)
+def _integer(minimum: int, maximum: int = _INT_MAX, **kwargs: Any) -> serializers.IntegerField:
+    field = serializers.IntegerField(max_value=_INT_MAX, min_value=-_INT_MAX, **kwargs)
+    return documented(field, minimum=minimum, maximum=maximum)
 
 
-def _measure(help_text: str) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=None, decimal_places=None, help_text=help_text)
+def _measure(help_text: str, places: int, digits: int) -> serializers.DecimalField:
+    field = serializers.DecimalField(max_digits=None, decimal_places=None, help_text=help_text)
+    return documented(field, **_positive_decimal(places, digits))
+
+
+def _text(field: serializers.CharField, max_length: int, *, required: bool = True) -> Any:
+    constraints: dict[str, Any] = {"maxLength": max_length}
+    if required:
+        constraints["pattern"] = NOT_BLANK
+    return documented(field, **constraints)
 
 
 class ListingWriteSerializer(serializers.Serializer):
-    """The fields a seller sends; all required on create, any subset on PATCH."""
+    """The fields a seller sends; all required on create, any subset on PATCH. The schema
+    states what ``listings.services`` accepts (lengths, ranges, decimals, codes); relations
+    between fields (the first tier at the MOQ, stock and weights) are the service's."""
 
-    title = serializers.CharField(help_text="At most 200 characters.")
-    description = serializers.CharField(
-        allow_blank=True, required=False, help_text="Plain text or Markdown; no HTML."
+    title = _text(serializers.CharField(help_text="At most 200 characters."), TITLE_MAX_LENGTH)
+    description = _text(
+        serializers.CharField(
+            allow_blank=True, required=False, help_text="Plain text or Markdown; no HTML."
+        ),
+        DESCRIPTION_MAX_LENGTH,
+        required=False,
     )
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.all())
-    hs_code = serializers.CharField(max_length=32, help_text="HS 2022 subheading, 6 digits.")
-    origin_country = serializers.CharField(max_length=8, help_text="ISO 3166-1 alpha-2.")
-    ship_from = serializers.CharField(help_text="Where the goods leave from.")
-    unit = serializers.ChoiceField(choices=UnitOfSale.choices)
-    moq = _integer(help_text="Minimum order quantity, at least 1.")
-    stock = _integer()
-    lead_time_days = _integer()
-    incoterms = serializers.ListField(
-        child=serializers.CharField(max_length=8), help_text="Codes such as FOB, EXW, DAP."
+    hs_code = documented(
+        serializers.CharField(max_length=32, help_text="HS 2022 subheading, 6 digits."),
+        pattern=r"^\s*[0-9]{6}\s*$",
     )
-    unit_net_weight_kg = _measure("kg, up to 3 decimals.")
-    units_per_carton = _integer()
-    carton_gross_weight_kg = _measure("kg, up to 3 decimals.")
-    carton_length_cm = _measure("cm, 1 decimal.")
-    carton_width_cm = _measure("cm, 1 decimal.")
-    carton_height_cm = _measure("cm, 1 decimal.")
-    currency = serializers.CharField(max_length=8, help_text="ISO 4217, e.g. USD, EUR, CNY.")
-    price_tiers = PriceTierInputSerializer(
-        many=True, help_text="Quantity breaks; the first starts at the MOQ."
+    origin_country = documented(
+        serializers.CharField(max_length=8, help_text="ISO 3166-1 alpha-2."),
+        choices=COUNTRY_CHOICES,
+    )
+    ship_from = _text(
+        serializers.CharField(help_text="Where the goods leave from."), SHIP_FROM_MAX_LENGTH
+    )
+    unit = serializers.ChoiceField(choices=UnitOfSale.choices)
+    moq = _integer(1, help_text="Minimum order quantity, at least 1.")
+    stock = _integer(0)
+    lead_time_days = _integer(0, _SMALLINT_MAX)
+    incoterms = documented(
+        serializers.ListField(
+            child=documented(serializers.CharField(max_length=8), choices=INCOTERM_CHOICES),
+            help_text="Codes such as FOB, EXW, DAP.",
+        ),
+        minItems=1,
+        uniqueItems=True,
+    )
+    unit_net_weight_kg = _measure("kg, up to 3 decimals.", 3, 12)
+    units_per_carton = _integer(1)
+    carton_gross_weight_kg = _measure("kg, up to 3 decimals.", 3, 10)
+    carton_length_cm = _measure("cm, 1 decimal.", 1, 7)
+    carton_width_cm = _measure("cm, 1 decimal.", 1, 7)
+    carton_height_cm = _measure("cm, 1 decimal.", 1, 7)
+    currency = documented(
+        serializers.CharField(max_length=8, help_text="ISO 4217, e.g. USD, EUR, CNY."),
+        choices=CURRENCY_CHOICES,
+    )
+    price_tiers = documented(
+        PriceTierInputSerializer(
+            many=True, help_text="Quantity breaks; the first starts at the MOQ."
+        ),
+        minItems=1,
+        maxItems=PRICE_TIERS_MAX,
     )
 
     def validate_price_tiers(self, tiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -400,6 +457,9 @@ class MyListingsQuerySerializer(serializers.Serializer):
     )
 
 
+PRICE_FILTER_PATTERN = r"^[0-9]{1,10}(\.[0-9]{1,4})?$"
+
+
 class ListingSearchQuerySerializer(serializers.Serializer):
     """The search parameters, for the OpenAPI document (parsing is ``parse_search_params``)."""
 
@@ -412,17 +472,26 @@ class ListingSearchQuerySerializer(serializers.Serializer):
     category = serializers.IntegerField(
         required=False, help_text="Category id; a top-level category includes its children."
     )
-    origin = serializers.CharField(
-        required=False, min_length=2, max_length=2, help_text="Country of origin, ISO alpha-2."
+    origin = documented(
+        serializers.CharField(
+            required=False, min_length=2, max_length=2, help_text="Country of origin, ISO alpha-2."
+        ),
+        choices=COUNTRY_CHOICES,
     )
     incoterm = serializers.ChoiceField(
         choices=INCOTERM_CHOICES, required=False, help_text="Offered Incoterms 2020 rule."
     )
-    min_price = serializers.DecimalField(
-        max_digits=14, decimal_places=4, min_value=Decimal(0), required=False
+    min_price = documented(
+        serializers.DecimalField(
+            max_digits=14, decimal_places=4, min_value=Decimal(0), required=False
+        ),
+        pattern=PRICE_FILTER_PATTERN,
     )
-    max_price = serializers.DecimalField(
-        max_digits=14, decimal_places=4, min_value=Decimal(0), required=False
+    max_price = documented(
+        serializers.DecimalField(
+            max_digits=14, decimal_places=4, min_value=Decimal(0), required=False
+        ),
+        pattern=PRICE_FILTER_PATTERN,
     )
     price_currency = serializers.ChoiceField(
         choices=CURRENCY_CHOICES,

@@ -3,10 +3,9 @@
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -46,6 +45,7 @@ from marketplace.accounts.api.company import (
 )
 from marketplace.accounts.api.staff import staff_permission
 from marketplace.core.api.pagination import PageNumberPagination
+from marketplace.core.api.schema import AutoSchema
 from marketplace.core.ids import id_parse
 
 TAGS = ["listings"]
@@ -193,7 +193,10 @@ class ListingDetailView(APIView):
         "sends it back to review; stock changes do not.",
         parameters=[X_COMPANY_PARAMETER],
         request=ListingWriteSerializer(partial=True),
-        responses=ListingSerializer,
+        responses={
+            200: ListingSerializer,
+            409: OpenApiResponse(description="The listing's status does not allow this edit."),
+        },
     )
     def patch(self, request: Request, pk: int) -> Response:
         listing = self._own(request, pk)
@@ -208,7 +211,10 @@ class ListingDetailView(APIView):
         summary="Delete a draft",
         description="Only drafts can be deleted (409 otherwise); archive the others.",
         parameters=[X_COMPANY_PARAMETER],
-        responses={204: None},
+        responses={
+            204: None,
+            409: OpenApiResponse(description="Not a draft: archive it instead."),
+        },
     )
     def delete(self, request: Request, pk: int) -> Response:
         services.listing_delete(listing=self._own(request, pk), actor=acting_user(request))
@@ -251,7 +257,7 @@ class ListingArchiveView(_OwnListingAction):
 
 class ListingImageCreateView(APIView):
     permission_classes = [HasActiveCompany]
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser]  # the photo upload; GET takes no body
 
     @extend_schema(
         tags=TAGS,
@@ -277,7 +283,10 @@ class ListingImageCreateView(APIView):
         "metadata and makes the public copies, or marks it `failed` with the reason.",
         parameters=[X_COMPANY_PARAMETER],
         request={"multipart/form-data": ListingImageUploadSerializer},
-        responses={201: ListingImageSerializer},
+        responses={
+            201: ListingImageSerializer,
+            409: OpenApiResponse(description="The listing's status does not allow edits."),
+        },
     )
     def post(self, request: Request, pk: int) -> Response:
         listing = listing_get_for_company(company=require_active_company(request), listing_id=pk)

@@ -206,7 +206,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.core.api.schema.AutoSchema",
+    # The API takes JSON; the views that upload a file take multipart (and say so).
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "marketplace.accounts.api.errors.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "auth_token": env("THROTTLE_AUTH_TOKEN", default="10/min"),
@@ -246,8 +248,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operation ids without the version: `orders_create`, not `v1_orders_create`.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "ENUM_NAME_OVERRIDES": {
         "TradePartyEnum": "marketplace.trade.incoterms.PARTY_CHOICES",
+        "IncotermEnum": "marketplace.trade.incoterms.INCOTERM_CHOICES",
+        "CountryEnum": "marketplace.core.api.schema.COUNTRY_CHOICES",
+        "OrderRoleEnum": "orders.api.serializers.ORDER_ROLE_CHOICES",
+        "OrderStatusEnum": "orders.enums.OrderStatus",
         "CurrencyEnum": "marketplace.trade.currencies.CURRENCY_CHOICES",
         "TradeDocumentKindEnum": "orders.documents.enums.DocumentKind",
         "TradeDocumentStatusEnum": "orders.documents.enums.DocumentStatus",

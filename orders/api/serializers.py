@@ -5,19 +5,32 @@ Money is ``{"amount": "12.50", "currency": "USD"}`` (the currency's decimals), u
 are strings with 4 decimals.
 """
 
+from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace.core.api.schema import COUNTRY_CHOICES, NOT_BLANK, documented
 from marketplace.core.ids import IdSerializerField
-from marketplace.trade.incoterms import PARTY_CHOICES
+from marketplace.trade.incoterms import INCOTERM_CHOICES, PARTY_CHOICES
 from marketplace.trade.money import UNIT_PRICE_DECIMALS, Money
 from orders.enums import OrderStatus
 from orders.models import Order, OrderEvent, OrderLine
 from orders.selectors import ORDER_ACTIONS, order_actions_for, order_estimate_known
+from orders.services.common import (
+    _BUYER_REFERENCE_MAX,
+    _CARRIER_MAX,
+    _NAMED_PLACE_MAX,
+    _QUANTITY_MAX,
+    _REASON_MAX,
+    _SHIP_TO_LIMITS,
+    _SHIP_TO_REQUIRED,
+    _TRACKING_MAX,
+)
 
 _INT_MAX = 2_147_483_647
+ORDER_ROLE_CHOICES = [("buyer", "Orders your company placed"), ("seller", "Orders it received")]
 # Freight and insurance: up to 14 digits keeps every total inside a 64-bit minor-unit column.
 _AMOUNT_MAX_DIGITS = 14
 
@@ -54,6 +67,16 @@ class ShipToSerializer(serializers.Serializer):
     country = serializers.CharField(
         allow_blank=True, max_length=100, help_text="ISO 3166-1 alpha-2, e.g. DE."
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # What the order service accepts (orders.services.common._clean_ship_to).
+        for name, limit in _SHIP_TO_LIMITS.items():
+            constraints: dict[str, Any] = {"maxLength": limit}
+            if name in _SHIP_TO_REQUIRED:
+                constraints["pattern"] = NOT_BLANK
+            documented(self.fields[name], **constraints)
+        documented(self.fields["country"], choices=COUNTRY_CHOICES)
 
 
 # --- reading ---------------------------------------------------------------------------
@@ -257,22 +280,38 @@ class OrderSerializer(serializers.ModelSerializer):
 
 class OrderLineInputSerializer(serializers.Serializer):
     listing = IdSerializerField(help_text="Listing id.")
-    quantity = serializers.IntegerField(
-        min_value=-_INT_MAX, max_value=_INT_MAX, help_text="At least the listing's MOQ."
+    quantity = documented(
+        serializers.IntegerField(
+            min_value=-_INT_MAX, max_value=_INT_MAX, help_text="At least the listing's MOQ."
+        ),
+        minimum=1,
+        maximum=_QUANTITY_MAX,
     )
 
 
 class OrderCreateSerializer(serializers.Serializer):
-    lines = OrderLineInputSerializer(many=True, help_text="All of one seller.")
-    incoterm = serializers.CharField(
-        allow_blank=True, max_length=16, help_text="One the listings offer, e.g. FOB."
+    lines = documented(
+        OrderLineInputSerializer(many=True, help_text="All of one seller."), minItems=1
     )
-    named_place = serializers.CharField(
-        allow_blank=True, max_length=1000, help_text="The Incoterm's named place or port."
+    incoterm = documented(
+        serializers.CharField(
+            allow_blank=True, max_length=16, help_text="One the listings offer, e.g. FOB."
+        ),
+        choices=INCOTERM_CHOICES,
+    )
+    named_place = documented(
+        serializers.CharField(
+            allow_blank=True, max_length=1000, help_text="The Incoterm's named place or port."
+        ),
+        maxLength=_NAMED_PLACE_MAX,
+        pattern=NOT_BLANK,
     )
     ship_to = ShipToSerializer()
-    buyer_reference = serializers.CharField(
-        allow_blank=True, required=False, default="", max_length=1000, help_text="PO number."
+    buyer_reference = documented(
+        serializers.CharField(
+            allow_blank=True, required=False, default="", max_length=1000, help_text="PO number."
+        ),
+        maxLength=_BUYER_REFERENCE_MAX,
     )
 
 
@@ -297,25 +336,44 @@ class OrderConfirmSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, max_length=5000)
+    reason = documented(
+        serializers.CharField(allow_blank=True, max_length=5000),
+        maxLength=_REASON_MAX,
+        pattern=NOT_BLANK,
+    )
 
 
 class OrderShipSerializer(serializers.Serializer):
-    carrier = serializers.CharField(allow_blank=True, max_length=1000)
-    tracking_number = serializers.CharField(allow_blank=True, max_length=1000)
+    carrier = documented(
+        serializers.CharField(allow_blank=True, max_length=1000),
+        maxLength=_CARRIER_MAX,
+        pattern=NOT_BLANK,
+    )
+    tracking_number = documented(
+        serializers.CharField(allow_blank=True, max_length=1000),
+        maxLength=_TRACKING_MAX,
+        pattern=NOT_BLANK,
+    )
     ship_date = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="Today if left out."
     )
 
 
 class OrderListQuerySerializer(serializers.Serializer):
-    role = serializers.CharField(
-        required=False,
-        help_text="`buyer`: orders your company placed; `seller`: orders it received; "
-        "both when left out.",
+    role = documented(
+        serializers.CharField(
+            required=False,
+            help_text="`buyer`: orders your company placed; `seller`: orders it received; "
+            "both when left out.",
+        ),
+        choices=ORDER_ROLE_CHOICES,
     )
-    status = serializers.CharField(
-        required=False, help_text=f"Only orders in this status: {', '.join(OrderStatus.values)}."
+    status = documented(
+        serializers.CharField(
+            required=False,
+            help_text=f"Only orders in this status: {', '.join(OrderStatus.values)}.",
+        ),
+        choices=OrderStatus.choices,
     )
 
 
@@ -325,13 +383,24 @@ class OrderListQuerySerializer(serializers.Serializer):
 class LandedCostQuerySerializer(serializers.Serializer):
     """The estimate's parameters, for the OpenAPI document (``LandedCostEstimateForm`` parses)."""
 
-    destination = serializers.CharField(help_text="ISO 3166-1 alpha-2 of the buyer's country.")
-    quantity = serializers.IntegerField(help_text="At least the listing's MOQ.")
-    incoterm = serializers.CharField(help_text="One the listing offers, e.g. FOB.")
+    destination = documented(
+        serializers.CharField(help_text="ISO 3166-1 alpha-2 of the buyer's country."),
+        choices=COUNTRY_CHOICES,
+    )
+    quantity = documented(
+        serializers.IntegerField(help_text="At least the listing's MOQ."),
+        minimum=1,
+        maximum=_QUANTITY_MAX,
+    )
+    incoterm = documented(
+        serializers.CharField(help_text="One the listing offers, e.g. FOB."),
+        choices=INCOTERM_CHOICES,
+    )
     freight = serializers.DecimalField(
         max_digits=_AMOUNT_MAX_DIGITS,
         decimal_places=None,
         required=False,
+        min_value=Decimal(0),
         help_text="Main carriage in the listing's currency, if known.",
     )
 

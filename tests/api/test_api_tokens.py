@@ -256,7 +256,7 @@ def test_the_token_endpoints_and_the_token_scheme_are_in_the_schema(client):
     assert set(document["paths"]["/api/v1/auth/tokens/{id}/"]) == {"delete"}
     token_schema = document["components"]["schemas"]["ApiToken"]
     assert set(token_schema["properties"]) == {"id", "name", "created", "expires"}
-    request_schema = document["components"]["schemas"]["TokenRequestRequest"]
+    request_schema = document["components"]["schemas"]["TokenRequest"]
     assert set(request_schema["properties"]) == {"email", "password", "name", "otp"}
 
 

@@ -61,20 +61,6 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", _wsgi_app())
 
 
 @pytest.fixture
-def in_process_requests(db):
-    """As Django's test client does, keep the request signals from closing the test's
-    connection (and with it the transaction that the test runs in)."""
-    from django.core.signals import request_finished, request_started
-    from django.db import close_old_connections
-
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
-@pytest.fixture
 def auth_headers(db) -> dict[str, str]:
     user = UserFactory(email="fuzz@example.com")
     company = CompanyFactory(legal_name="Fuzz Importers GmbH", country="DE", buys=True)

@@ -31,7 +31,8 @@ X_COMPANY_PARAMETER = OpenApiParameter(
     location=OpenApiParameter.HEADER,
     required=False,
     description="Id of one of your companies to act for. Without it: the company chosen "
-    "in the browser session, else your first company. A company that is not yours: 403.",
+    "in the browser session, else your first company. A company that is not yours (or a "
+    "blank value): 403.",
 )
 FOREIGN_COMPANY_MESSAGE = "The X-Company header does not name one of your companies."
 NO_COMPANY_MESSAGE = "Your account does not belong to a company."
@@ -51,7 +52,8 @@ def get_active_company(request: Request | HttpRequest) -> Company | None:
     if user is None or not user.is_authenticated:
         return None
     header = request.headers.get(X_COMPANY_HEADER)
-    if header is not None and header.strip() != "":
+    if header is not None:
+        # Present but blank names no company either (the schema says: an integer).
         company = company_for_member(user=user, company_id=header.strip())
         if company is None:
             raise PermissionDenied(FOREIGN_COMPANY_MESSAGE)

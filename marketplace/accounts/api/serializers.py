@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from marketplace.accounts.enums import MembershipRole, VerificationStatus
@@ -5,6 +6,7 @@ from marketplace.accounts.models import Company, Membership
 from marketplace.trade.currencies import CURRENCY_CHOICES
 
 
+@extend_schema_serializer(component_name="Token")  # the request body: TokenRequest
 class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
@@ -38,10 +40,6 @@ class ApiTokenSerializer(serializers.Serializer):
     name = serializers.CharField(read_only=True)
     created = serializers.DateTimeField(read_only=True)
     expires = serializers.DateTimeField(read_only=True, source="expiry")
-
-
-class ErrorDetailSerializer(serializers.Serializer):
-    detail = serializers.CharField(read_only=True)
 
 
 class MyCompanySerializer(serializers.Serializer):

@@ -15,7 +15,6 @@ from marketplace.accounts.api.company import (
 )
 from marketplace.accounts.api.serializers import (
     ApiTokenSerializer,
-    ErrorDetailSerializer,
     MeSerializer,
     MyCompanySerializer,
     TokenRequestSerializer,
@@ -51,13 +50,11 @@ class AuthTokenView(APIView):
                 description="Missing or malformed fields, by field; for platform staff, a "
                 "missing or wrong `otp` code."
             ),
-            401: ErrorDetailSerializer,
+            401: OpenApiResponse(description="No active account matches this email and password."),
             403: OpenApiResponse(
-                ErrorDetailSerializer,
                 description="Locked out after too many failed sign-ins for this email from "
                 "this address (django-axes); see Retry-After.",
             ),
-            429: ErrorDetailSerializer,
         },
     )
     def post(self, request: Request) -> Response:
@@ -93,13 +90,14 @@ class ApiTokenListView(APIView):
     """The caller's API tokens that still work: id, name, created, expires."""
 
     permission_classes = [IsAuthenticated]
+    pagination_class = PageNumberPagination  # documents the page envelope
 
     @extend_schema(
         operation_id="auth_tokens_list",
         tags=["auth"],
         summary="Your API tokens",
         description="Newest first; never the secret. Paginated.",
-        responses={200: ApiTokenSerializer(many=True), 401: ErrorDetailSerializer},
+        responses={200: ApiTokenSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
         tokens = selectors.api_token_list_for_user(user=acting_user(request))
@@ -116,7 +114,7 @@ class ApiTokenDetailView(APIView):
         tags=["auth"],
         summary="Revoke one of your API tokens",
         description="It stops working at once (401). Another user's token: 404.",
-        responses={204: None, 401: ErrorDetailSerializer, 404: ErrorDetailSerializer},
+        responses={204: None},
     )
     def delete(self, request: Request, pk: int) -> Response:
         user = acting_user(request)
@@ -136,7 +134,7 @@ class MeView(APIView):
         operation_id="me_retrieve",
         tags=["auth"],
         parameters=[X_COMPANY_PARAMETER],
-        responses={200: MeSerializer, 401: ErrorDetailSerializer, 403: ErrorDetailSerializer},
+        responses={200: MeSerializer},
     )
     def get(self, request: Request) -> Response:
         active = get_active_company(request)

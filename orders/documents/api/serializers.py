@@ -121,7 +121,3 @@ class DocumentNotReadySerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField()
     status = serializers.ChoiceField(choices=STATUS_CHOICES)
-
-
-class NotFoundSerializer(serializers.Serializer):
-    detail = serializers.CharField()

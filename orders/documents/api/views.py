@@ -19,7 +19,6 @@ from orders.documents.api.serializers import (
     DocumentFileCheckSerializer,
     DocumentNotReadySerializer,
     DocumentVerificationSerializer,
-    NotFoundSerializer,
     TradeDocumentSerializer,
 )
 from orders.documents.enums import DocumentStatus
@@ -27,7 +26,6 @@ from orders.documents.views import document_file_response
 
 TAGS = ["documents"]
 NOT_FOUND = OpenApiResponse(
-    NotFoundSerializer,
     description="No such order or document among your company's (also when signed out).",
 )
 
@@ -122,7 +120,7 @@ class DocumentVerifyByCodeView(APIView):
         auth=[],
         responses={
             200: DocumentVerificationSerializer,
-            404: OpenApiResponse(NotFoundSerializer, description="No document has this code."),
+            404: OpenApiResponse(description="No document has this code."),
         },
     )
     def get(self, request: Request, code: str) -> Response:

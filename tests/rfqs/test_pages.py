@@ -302,3 +302,23 @@ def test_the_nav_links_to_rfqs_by_role(client, buyer_user, tree):
     assert f'<a href="{reverse("rfqs:create")}"' in buyer_nav and ">Post an RFQ</a>" in buyer_nav
     assert ">RFQ board</a></li>" in seller_nav
     assert ">RFQs</a></li>" in both_nav
+
+
+def test_list_pages_make_as_many_queries_for_many_rfqs_as_for_few(
+    client, buyer, buyer_user, tree, django_assert_max_num_queries
+):
+    seller = seller_in(tree.fasteners)
+    RFQFactory(buyer=buyer, category=tree.fasteners)
+    client.force_login(buyer_user)
+    with django_assert_max_num_queries(14) as few:
+        client.get(reverse("rfqs:list"))
+    for _ in range(15):
+        RFQFactory(buyer=buyer, category=tree.fasteners)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        mine = client.get(reverse("rfqs:list"))
+    client.force_login(seller.members.get())
+    with django_assert_max_num_queries(len(few.captured_queries) + 8):
+        board = client.get(reverse("rfqs:list"))
+
+    assert mine.content.decode().count('class="card rfq-card"') == 16
+    assert board.content.decode().count('class="card rfq-card"') == 16

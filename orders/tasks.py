@@ -25,3 +25,12 @@ def orders_expire_unpaid_task() -> int:
 @shared_task
 def orders_complete_after_inspection_task() -> int:
     return services.orders_complete_after_inspection()
+
+
+# The RFQ tasks live beside their services; imported here so the worker's autodiscovery of
+# ``orders.tasks`` registers them.
+from orders.rfqs.tasks import (  # noqa: E402, F401
+    rfq_invitations_notify_task,
+    rfqs_close_due_task,
+    rfqs_digest_send_task,
+)

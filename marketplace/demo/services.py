@@ -17,6 +17,7 @@ from marketplace.accounts.enums import MembershipRole, VerificationStatus
 from marketplace.accounts.models import Company, Membership, User
 from marketplace.demo.listings import ListingSeedReport, demo_listings_seed
 from marketplace.demo.orders import demo_orders_seed
+from marketplace.demo.rfqs import demo_rfqs_seed
 from marketplace.trade.models import FxRate, HSCode
 from marketplace.trade.services import (
     ImportResult,
@@ -261,6 +262,7 @@ def demo_seed() -> SeedReport:
     assert moderator is not None
     report.listings = demo_listings_seed(sellers=sellers, moderator=moderator)
     demo_orders_seed()  # orders in every state, placed through the order services
+    demo_rfqs_seed()  # a few open RFQs for the sellers' board
     return report
 
 

@@ -317,6 +317,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "orders.tasks.orders_complete_after_inspection_task",
         "schedule": 3600.0,
     },
+    "close-due-rfqs": {"task": "orders.rfqs.tasks.rfqs_close_due_task", "schedule": 600.0},
+    "send-rfq-digests": {
+        "task": "orders.rfqs.tasks.rfqs_digest_send_task",
+        "schedule": crontab(minute=0, hour=7),
+    },
 }
 
 # Orders: the platform's fee in basis points of the goods, how long an unpaid order stays open,

@@ -25,3 +25,15 @@ def orders_expire_unpaid_task() -> int:
 @shared_task
 def orders_complete_after_inspection_task() -> int:
     return services.orders_complete_after_inspection()
+
+
+# Registered with the worker through this module (autodiscovery imports ``<app>.tasks`` only).
+from orders.quotes.tasks import quote_event_notify_task, quotes_expire_task  # noqa: E402
+
+__all__ = [
+    "order_event_notify_task",
+    "orders_complete_after_inspection_task",
+    "orders_expire_unpaid_task",
+    "quote_event_notify_task",
+    "quotes_expire_task",
+]

@@ -309,6 +309,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "orders.tasks.orders_complete_after_inspection_task",
         "schedule": 3600.0,
     },
+    "expire-quotes": {"task": "orders.quotes.tasks.quotes_expire_task", "schedule": 3600.0},
 }
 
 # Orders: the platform's fee in basis points of the goods, how long an unpaid order stays open,

@@ -252,6 +252,7 @@ SPECTACULAR_SETTINGS = {
         "TradeDocumentKindEnum": "orders.documents.enums.DocumentKind",
         "TradeDocumentStatusEnum": "orders.documents.enums.DocumentStatus",
         "TradeDocumentStandingEnum": "orders.documents.api.serializers.STANDING_CHOICES",
+        "QuoteStatusEnum": "orders.quotes.models.QuoteStatus",
     },
 }
 

@@ -88,6 +88,8 @@ TEMPLATES = [
                 "marketplace.accounts.context_processors.active_company",
                 "payments.context_processors.payments",
             ],
+            # orders.quotes is a package of the orders app, not an app: name its tag library.
+            "libraries": {"quote_tags": "orders.quotes.templatetags.quote_tags"},
         },
     },
 ]

@@ -21,7 +21,7 @@ class _ReadOnlyInline(admin.TabularInline):
 
 class QuoteLineInline(_ReadOnlyInline):
     model = QuoteLine
-    fields = [
+    fields = (
         "description",
         "hs_code",
         "origin_country",
@@ -31,13 +31,13 @@ class QuoteLineInline(_ReadOnlyInline):
         "line_total_minor",
         "listing",
         "from_stock",
-    ]
+    )
     readonly_fields = fields
 
 
 class QuoteEventInline(_ReadOnlyInline):
     model = QuoteEvent
-    fields = ["created_at", "actor", "from_status", "to_status", "note", "notified_at"]
+    fields = ("created_at", "actor", "from_status", "to_status", "note", "notified_at")
     readonly_fields = fields
 
 

@@ -216,7 +216,13 @@ from orders.conversations.models import (  # noqa: E402
     MessageAttachment,
 )
 from orders.quotes.models import Quote, QuoteEvent, QuoteLine  # noqa: E402
-from orders.rfqs.models import RFQ, RFQAttachment, RFQEvent, RFQInvitation  # noqa: E402
+from orders.rfqs.models import (  # noqa: E402
+    RFQ,
+    RFQAttachment,
+    RFQDigest,
+    RFQEvent,
+    RFQInvitation,
+)
 
 __all__ = [
     "RFQ",
@@ -234,6 +240,7 @@ __all__ = [
     "QuoteEvent",
     "QuoteLine",
     "RFQAttachment",
+    "RFQDigest",
     "RFQEvent",
     "RFQInvitation",
     "Shipment",

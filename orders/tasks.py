@@ -27,13 +27,11 @@ def orders_complete_after_inspection_task() -> int:
     return services.orders_complete_after_inspection()
 
 
-# Registered with the worker through this module (autodiscovery imports ``<app>.tasks`` only).
-from orders.quotes.tasks import quote_event_notify_task, quotes_expire_task  # noqa: E402
-
-__all__ = [
-    "order_event_notify_task",
-    "orders_complete_after_inspection_task",
-    "orders_expire_unpaid_task",
-    "quote_event_notify_task",
-    "quotes_expire_task",
-]
+# The RFQ and quote tasks live beside their services; imported here so the worker's
+# autodiscovery of ``orders.tasks`` registers them.
+from orders.quotes.tasks import quote_event_notify_task, quotes_expire_task  # noqa: E402, F401
+from orders.rfqs.tasks import (  # noqa: E402, F401
+    rfq_invitations_notify_task,
+    rfqs_close_due_task,
+    rfqs_digest_send_task,
+)

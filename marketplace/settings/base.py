@@ -313,6 +313,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 3600.0,
     },
     "expire-quotes": {"task": "orders.quotes.tasks.quotes_expire_task", "schedule": 3600.0},
+    "close-due-rfqs": {"task": "orders.rfqs.tasks.rfqs_close_due_task", "schedule": 600.0},
+    "send-rfq-digests": {
+        "task": "orders.rfqs.tasks.rfqs_digest_send_task",
+        "schedule": crontab(minute=0, hour=7),
+    },
 }
 
 # Orders: the platform's fee in basis points of the goods, how long an unpaid order stays open,

@@ -59,8 +59,9 @@ from orders.quotes.models import (
     QuoteLine,
     QuoteStatus,
 )
-from orders.rfqs.models import RFQ, RFQ_TRANSITIONS, RFQCloseReason, RFQEvent, RFQStatus
+from orders.rfqs.models import RFQ, RFQStatus
 from orders.rfqs.selectors import rfq_get_for_company, seller_may_quote
+from orders.rfqs.services import rfq_close_for_accepted_quote
 from orders.services.common import (
     ShipTo,
     _clean_amount,
@@ -219,28 +220,6 @@ def _conversation_event_post(*, conversation: Conversation, body: str) -> Messag
         seller_unread=F("seller_unread") + 1,
     )
     return message
-
-
-def _rfq_close_for_accepted_quote(*, rfq: RFQ, actor: User) -> RFQ:
-    """open → closed (a quote was accepted), with its event. Stands in for
-    ``orders.rfqs.services.rfq_close_for_accepted_quote`` until that branch is merged."""
-
-    def record(locked: RFQ, from_status: str, to_status: str) -> RFQEvent:
-        return RFQEvent.objects.create(
-            rfq=locked,
-            actor=actor,
-            from_status=from_status,
-            to_status=to_status,
-            note=RFQCloseReason.ACCEPTED.label,
-        )
-
-    return transition(
-        instance=rfq,
-        target=RFQStatus.CLOSED,
-        allowed=RFQ_TRANSITIONS,
-        record_event=record,
-        extra_fields={"closed_at": timezone.now(), "close_reason": RFQCloseReason.ACCEPTED},
-    )
 
 
 def _rfq_open_check(rfq: RFQ, *, now: Any) -> None:
@@ -915,8 +894,7 @@ def quote_accept(
             extra_fields={"decided_at": timezone.now(), "order": order},
         )
         if rfq_row is not None:
-            if rfq_row.status == RFQStatus.OPEN:
-                _rfq_close_for_accepted_quote(rfq=rfq_row, actor=actor)
+            rfq_close_for_accepted_quote(rfq=rfq_row, actor=actor)
             others = Quote.objects.filter(rfq_id=rfq_row.pk, status=QuoteStatus.SUBMITTED).exclude(
                 pk=locked.pk
             )

@@ -153,3 +153,22 @@ class RFQAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class RFQDigest(models.Model):
+    """One seller's daily digest of new public RFQs: at most one per seller and day, so a
+    digest run that is repeated (beat twice, a redelivered task) mails nobody twice."""
+
+    seller = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="rfq_digests")
+    day = models.DateField()
+    rfq_count = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-day", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["seller", "day"], name="rfq_digest_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"RFQ digest of {self.seller_id} on {self.day}"

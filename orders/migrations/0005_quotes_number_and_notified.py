@@ -4,7 +4,7 @@ from orders.quotes.models import QUOTE_NUMBER_SEQUENCE
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0003_negotiation")]
+    dependencies = [("orders", "0004_rfqs_digest")]
 
     operations = [
         migrations.AddField(

@@ -1,5 +1,6 @@
 // Quote form: "Add a line" clones the formset's empty form; choosing a listing fills the line's
-// description, HS code, origin, unit and packing (data from a JSON block, no inline script);
+// description, HS code, origin, unit and packing (data from a JSON block, no inline script;
+// an explicit choice, so it replaces what the line held);
 // freight and insurance are shown only where the chosen Incoterm puts them on the seller.
 (function () {
   "use strict";
@@ -18,7 +19,7 @@
     var prefix = select.name.replace(/-listing$/, "-");
     Object.keys(data).forEach(function (key) {
       var field = form.querySelector("[name='" + prefix + key + "']");
-      if (field && !field.value) field.value = data[key];
+      if (field) field.value = data[key];
     });
   }
 

@@ -221,3 +221,28 @@ def test_the_rfq_and_conversation_boxes(rfq, seller_pair, buyer, listing):
         {"conversation": conversation, "company": seller_pair[0]},
     )
     assert "No quote in this conversation yet." in box and "Send a quote" in box
+
+
+def test_the_confirm_form_of_a_quoted_order_is_prefilled_with_the_quoted_freight(
+    client, rfq, seller_pair, buyer, buyer_user
+):
+    from orders.quotes import services
+    from tests.orders.factories import ship_to
+
+    quote = submit(
+        seller=seller_pair[0],
+        actor=seller_pair[1],
+        rfq=rfq,
+        incoterm="CIF",
+        named_place="Hamburg",
+        freight="850.00",
+        insurance="12.00",
+    )
+    order = services.quote_accept(quote=quote, actor=buyer_user, buyer=buyer, ship_to=ship_to())
+
+    page = signed_in(client, seller_pair[1], seller_pair[0]).get(f"/orders/{order.pk}/")
+
+    text = page.content.decode()
+    assert 'name="freight"' in text and 'value="850.00"' in text
+    assert 'name="insurance"' in text and 'value="12.00"' in text
+    assert "Prefilled from the accepted quote." in text

@@ -360,3 +360,23 @@ def test_two_quotes_taking_the_last_stock_cannot_oversell(seller_pair, fx_rates)
     listing.refresh_from_db()
     assert listing.stock == 5000
     assert Order.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_members_of_one_seller_quoting_at_once_leave_one_live_quote(seller_pair, fx_rates):
+    seller, first_user = seller_pair
+    second_user = MembershipFactory(company=seller).user
+    buyer, _ = buyer_member(country="DE")
+    rfq = rfq_open(buyer=buyer)
+
+    outcomes = run_together(
+        [
+            lambda: submit(seller=seller, actor=first_user, rfq=rfq),
+            lambda: submit(seller=seller, actor=second_user, rfq=rfq),
+        ]
+    )
+
+    assert sorted(kind for kind, _ in outcomes) == ["error", "ok"]
+    (error,) = [value for kind, value in outcomes if kind == "error"]
+    assert isinstance(error, Conflict)
+    assert Quote.objects.filter(rfq=rfq, status=QuoteStatus.SUBMITTED).count() == 1

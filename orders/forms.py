@@ -343,6 +343,18 @@ class CheckoutForm(forms.Form):
 # --- order actions ---------------------------------------------------------------------
 
 
+def _quoted_terms(order: Order) -> tuple[int | None, int | None] | None:
+    """The quoted freight and insurance (minor units) of an order made from a quote."""
+    from orders.quotes.models import Quote
+
+    row = (
+        Quote.objects.filter(order_id=order.pk)
+        .values_list("freight_minor", "insurance_minor")
+        .first()
+    )
+    return (row[0], row[1]) if row is not None else None
+
+
 class ConfirmForm(forms.Form):
     freight = forms.DecimalField(
         required=False, min_value=Decimal(0), max_digits=_AMOUNT_MAX_DIGITS, label="Freight"
@@ -368,6 +380,12 @@ class ConfirmForm(forms.Form):
         insurance.help_text = f"Under {rule.code} you insure the goods (110 % of the CIF value)."
         freight.error_messages["required"] = f"Under {rule.code} enter the freight."
         insurance.error_messages["required"] = f"Under {rule.code} enter the insurance premium."
+        quoted = _quoted_terms(order)
+        if quoted is not None:  # an order from a quote: its amounts, kept if left as they are
+            for name, minor in (("freight", quoted[0]), ("insurance", quoted[1])):
+                if minor is not None:
+                    self.fields[name].initial = Money.from_minor_units(minor, order.currency).amount
+                    self.fields[name].help_text += " Prefilled from the accepted quote."
         if not self.needs_freight:
             del self.fields["freight"]
         if not self.needs_insurance:

@@ -27,8 +27,9 @@ def orders_complete_after_inspection_task() -> int:
     return services.orders_complete_after_inspection()
 
 
-# The RFQ tasks live beside their services; imported here so the worker's autodiscovery of
-# ``orders.tasks`` registers them.
+# The RFQ and quote tasks live beside their services; imported here so the worker's
+# autodiscovery of ``orders.tasks`` registers them.
+from orders.quotes.tasks import quote_event_notify_task, quotes_expire_task  # noqa: E402, F401
 from orders.rfqs.tasks import (  # noqa: E402, F401
     rfq_invitations_notify_task,
     rfqs_close_due_task,

@@ -88,6 +88,8 @@ TEMPLATES = [
                 "marketplace.accounts.context_processors.active_company",
                 "payments.context_processors.payments",
             ],
+            # orders.quotes is a package of the orders app, not an app: name its tag library.
+            "libraries": {"quote_tags": "orders.quotes.templatetags.quote_tags"},
         },
     },
 ]
@@ -260,6 +262,7 @@ SPECTACULAR_SETTINGS = {
         "TradeDocumentKindEnum": "orders.documents.enums.DocumentKind",
         "TradeDocumentStatusEnum": "orders.documents.enums.DocumentStatus",
         "TradeDocumentStandingEnum": "orders.documents.api.serializers.STANDING_CHOICES",
+        "QuoteStatusEnum": "orders.quotes.models.QuoteStatus",
     },
 }
 
@@ -317,6 +320,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "orders.tasks.orders_complete_after_inspection_task",
         "schedule": 3600.0,
     },
+    "expire-quotes": {"task": "orders.quotes.tasks.quotes_expire_task", "schedule": 3600.0},
     "close-due-rfqs": {"task": "orders.rfqs.tasks.rfqs_close_due_task", "schedule": 600.0},
     "send-rfq-digests": {
         "task": "orders.rfqs.tasks.rfqs_digest_send_task",

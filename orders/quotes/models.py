@@ -16,6 +16,8 @@ from marketplace.core.models import BaseModel
 from marketplace.trade.currencies import CURRENCY_CHOICES
 from marketplace.trade.incoterms import INCOTERM_CHOICES
 
+QUOTE_NUMBER_SEQUENCE = "orders_quote_number_seq"
+
 
 class QuoteStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
@@ -169,6 +171,8 @@ class QuoteEvent(models.Model):
     to_status = models.CharField(max_length=10, choices=QuoteStatus.choices)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # When the other party was emailed about it (the notify task runs once per event).
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -85,6 +85,25 @@ def _order_line_keys(order: Order) -> list[tuple[str, str, Money]]:
     ]
 
 
+def _quoted_freight_and_insurance(
+    order: Order, freight: Decimal | None, insurance: Decimal | None
+) -> tuple[Decimal | None, Decimal | None]:
+    """An order made from a quote keeps the quoted freight and insurance unless the seller
+    gives new amounts when confirming."""
+    from orders.quotes.models import Quote
+
+    quoted = (
+        Quote.objects.filter(order_id=order.pk).values("freight_minor", "insurance_minor").first()
+    )
+    if quoted is None:
+        return freight, insurance
+    if freight is None and quoted["freight_minor"] is not None:
+        freight = Money.from_minor_units(quoted["freight_minor"], order.currency).amount
+    if insurance is None and quoted["insurance_minor"] is not None:
+        insurance = Money.from_minor_units(quoted["insurance_minor"], order.currency).amount
+    return freight, insurance
+
+
 def order_confirm(
     *,
     order: Order,
@@ -94,12 +113,14 @@ def order_confirm(
 ) -> Order:
     """The seller accepts the order. Where the Incoterm makes the seller pay the main carriage
     (CPT, CIP, CFR, CIF, DAP, DPU, DDP) the freight is required, and under CIF and CIP the
-    insurance too; the totals and the landed-cost estimate are worked out again with them."""
+    insurance too; the totals and the landed-cost estimate are worked out again with them.
+    An order made from a quote keeps the quoted amounts when none are given."""
     _require_party(order=order, actor=actor, party="seller")
     with transaction.atomic(durable=True):
         locked = _lock_allowing(order, OrderStatus.CONFIRMED)
         rule = INCOTERMS[locked.incoterm]
         errors = _Errors()
+        freight, insurance = _quoted_freight_and_insurance(locked, freight, insurance)
         freight_money = insurance_money = None
         if rule.seller_pays_main_carriage:
             if freight is None:

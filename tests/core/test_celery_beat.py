@@ -21,6 +21,7 @@ BEAT_TASKS = {
     "reconcile-payments": "payments.tasks.reconcile_task",
     "expire-unpaid-orders": "orders.tasks.orders_expire_unpaid_task",
     "complete-inspected-orders": "orders.tasks.orders_complete_after_inspection_task",
+    "expire-quotes": "orders.quotes.tasks.quotes_expire_task",
     "close-due-rfqs": "orders.rfqs.tasks.rfqs_close_due_task",
     "send-rfq-digests": "orders.rfqs.tasks.rfqs_digest_send_task",
 }

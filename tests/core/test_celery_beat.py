@@ -21,6 +21,7 @@ BEAT_TASKS = {
     "reconcile-payments": "payments.tasks.reconcile_task",
     "expire-unpaid-orders": "orders.tasks.orders_expire_unpaid_task",
     "complete-inspected-orders": "orders.tasks.orders_complete_after_inspection_task",
+    "email-conversation-digests": "orders.conversations.tasks.conversation_emails_send_task",
 }
 
 

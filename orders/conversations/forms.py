@@ -51,7 +51,9 @@ class ContactForm(MessageForm):
         self.fields["body"].label = "Your message"
         self.fields["body"].required = True
         self.fields["body"].error_messages["required"] = "Write your message to the supplier."
-        self.fields["body"].help_text = (
+        self.fields[
+            "body"
+        ].help_text = (
             "Quantities, specifications, Incoterm and destination, when you need the goods."
         )
         if listings is not None:

@@ -18,7 +18,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
@@ -98,9 +98,7 @@ def _inspect_files(
 
 
 def _require_writer(*, actor: User, company: Company) -> None:
-    if not (
-        actor.is_active and Membership.objects.filter(user=actor, company=company).exists()
-    ):
+    if not (actor.is_active and Membership.objects.filter(user=actor, company=company).exists()):
         raise PermissionDenied("You do not act for this company.")
     user_email_confirmed_require(user=actor)
 
@@ -140,7 +138,7 @@ def _write_message(
         attachment.save()
     updates: dict[str, object] = {
         "message_count": F("message_count") + 1,
-        "last_message_at": now,
+        "last_message_at": message.created_at,
         "updated_at": now,
     }
     if company is None:  # the platform writes to both
@@ -183,9 +181,7 @@ def _resolve_subject(
         if value not in (None, "")
     ]
     if len(given) != 1:
-        raise ValidationError(
-            {"non_field_errors": ["Name exactly one of listing, rfq or order."]}
-        )
+        raise ValidationError({"non_field_errors": ["Name exactly one of listing, rfq or order."]})
     if given == ["listing"]:
         listing = listing_get_visible(listing_id=listing_id, user=None, company=company)
         if listing.seller_id == company.pk:
@@ -481,7 +477,7 @@ def _unread_by(message: Message, conversation: Conversation, side: str) -> bool:
     return read_at is None or message.created_at > read_at
 
 
-def conversation_emails_send(*, now: object = None) -> int:
+def conversation_emails_send(*, now: datetime | None = None) -> int:
     """Email each member of each company ONE digest of its new unread messages in all its
     conversations, then mark those messages notified. Returns the number of emails sent.
 
@@ -491,7 +487,7 @@ def conversation_emails_send(*, now: object = None) -> int:
     also taken with SKIP LOCKED. Safe to run again: a notified message is never mailed twice.
     """
     moment = now or timezone.now()
-    cutoff = moment - timedelta(minutes=settings.CONVERSATION_EMAIL_DELAY_MINUTES)  # type: ignore[operator]
+    cutoff = moment - timedelta(minutes=settings.CONVERSATION_EMAIL_DELAY_MINUTES)
     sent = 0
     with transaction.atomic(durable=True):
         with connection.cursor() as cursor:
@@ -549,7 +545,7 @@ def conversation_emails_send(*, now: object = None) -> int:
                         + reverse("conversations:detail", kwargs={"pk": conversation.pk}),
                     }
                 )
-            count = sum(len(thread["messages"]) for thread in threads)  # type: ignore[arg-type]
+            count = sum(len(thread["messages"]) for thread in threads)
             context = {
                 "company": companies[company_id],
                 "threads": threads,

@@ -114,7 +114,7 @@ class MessageSerializer(serializers.Serializer):
         return CompanyRefSerializer(obj.author_company).data
 
     @extend_schema_field(AttachmentSerializer(many=True))
-    def get_attachments(self, obj: Any) -> list[dict[str, Any]]:
+    def get_attachments(self, obj: Any) -> Any:
         if obj.hidden_at is not None:
             return []
         return AttachmentSerializer(obj.attachments.all(), many=True, context=self.context).data

@@ -1,6 +1,6 @@
 """The conversations API: thin views over orders.conversations.services and selectors."""
 
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -14,6 +14,7 @@ from marketplace.accounts.api.company import (
     get_active_company,
     require_active_company,
 )
+from marketplace.accounts.models import Company
 from marketplace.core.api.pagination import PageNumberPagination
 from marketplace.core.exceptions import NotFound
 from marketplace.core.storage import private_file_response
@@ -29,6 +30,7 @@ from orders.conversations.api.serializers import (
     ReportCreateSerializer,
     ReportSerializer,
 )
+from orders.conversations.models import Conversation
 
 TAGS = ["conversations"]
 ERRORS_400 = OpenApiResponse(description='Field errors: `{"field": ["message", ...]}`.')
@@ -39,7 +41,7 @@ ERRORS_403 = OpenApiResponse(
 ERRORS_404 = OpenApiResponse(description="No such conversation (or object) among your company's.")
 
 
-def _conversation(request: Request, pk: object):  # noqa: ANN202
+def _conversation(request: Request, pk: object) -> tuple[Company, Conversation]:
     company = require_active_company(request)
     return company, selectors.conversation_get_for_company(company=company, conversation_id=pk)
 
@@ -160,7 +162,8 @@ class MessageListCreateView(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         company, conversation = _conversation(request, pk)
-        serializer = MessageCreateSerializer(data={"body": request.data.get("body", "")})
+        raw = request.data.get("body", "") if hasattr(request.data, "get") else None
+        serializer = MessageCreateSerializer(data={"body": raw})
         serializer.is_valid(raise_exception=True)
         files = request.FILES.getlist("attachments") if request.FILES else []
         message = services.conversation_message_post(
@@ -232,7 +235,7 @@ class AttachmentDownloadView(APIView):
             404: ERRORS_404,
         },
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> FileResponse:
         try:
             attachment = selectors.attachment_get_for(
                 attachment_id=pk,

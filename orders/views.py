@@ -723,6 +723,8 @@ order_accept = _order_action(
     lambda *, order, company, actor, data: services.order_accept(order=order, actor=actor),
     "The goods are accepted and the order is completed.",
 )
+
+
 def order_dispute(request: HttpRequest, pk: int) -> HttpResponse:
     """The dispute form posts evidence files too (multipart); a refused file is a field
     error of ``evidence``."""

@@ -72,7 +72,9 @@ def delivered_order(p: Parties) -> Any:
     return OrderFactory(delivered=True, buyer=p.buyer, seller=p.seller, placed_by=p.buyer_user)
 
 
-def start(p: Parties, message: str = "Can you do 2,000 in blue, FOB Ningbo, by March?") -> Conversation:
+def start(
+    p: Parties, message: str = "Can you do 2,000 in blue, FOB Ningbo, by March?"
+) -> Conversation:
     return services.conversation_start(
         company=p.buyer, actor=p.buyer_user, listing_id=p.listing.pk, message=message
     ).conversation

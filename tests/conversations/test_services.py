@@ -193,9 +193,7 @@ def test_another_companys_order_or_unpublished_listing_is_not_found_and_nothing_
     with pytest.raises(NotFound):
         services.conversation_start(company=company, actor=user, listing_id=draft.pk, message="x")
     with pytest.raises(NotFound):
-        services.conversation_start(
-            company=company, actor=user, listing_id=10**30, message="x"
-        )
+        services.conversation_start(company=company, actor=user, listing_id=10**30, message="x")
 
     assert state() == before
 

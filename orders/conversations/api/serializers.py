@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.core.ids import IdSerializerField
+from orders.api.serializers import CompanyRefSerializer
 from orders.conversations.models import ConversationTopic, MessageKind
 from orders.conversations.services import (
     ATTACHMENTS_MAX,
@@ -14,12 +15,6 @@ from orders.conversations.services import (
 )
 
 HIDDEN_PREFIX = "Hidden by the platform: "
-
-
-class CompanyRefSerializer(serializers.Serializer):
-    id = serializers.IntegerField(read_only=True)
-    name = serializers.CharField(source="display_name", read_only=True)
-    country = serializers.CharField(read_only=True, help_text="ISO 3166-1 alpha-2.")
 
 
 class CompaniesSerializer(serializers.Serializer):

@@ -12,9 +12,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import linebreaksbr
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join, linebreaks
+from django.utils.html import format_html, format_html_join
 
 from marketplace.accounts.staff import staff_may
 from marketplace.core.exceptions import Conflict
@@ -79,14 +80,15 @@ class MessageInline(admin.TabularInline):
 
     @admin.display(description="message")
     def text(self, obj: Message) -> str:
-        body = format_html("<div>{}</div>", linebreaks(obj.body))  # linebreaks escapes
+        # The template filter escapes the text, then marks only its own <br> tags safe.
+        body = format_html("<div>{}</div>", linebreaksbr(obj.body, autoescape=True))
         if obj.hidden_at is None:
             return body
         return format_html(
-            '{}<p class="help"><strong>Hidden</strong> by {} on {:%d %b %Y %H:%M}: {}</p>',
+            '{}<p class="help"><strong>Hidden</strong> by {} on {}: {}</p>',
             body,
             obj.hidden_by or "staff",
-            obj.hidden_at,
+            obj.hidden_at.strftime("%d %b %Y %H:%M"),
             obj.hidden_reason,
         )
 

@@ -36,7 +36,7 @@ def three_messages_in_two_conversations():
 
 
 def test_three_messages_in_two_conversations_make_one_mail_per_recipient():
-    p, first, second = three_messages_in_two_conversations()
+    _, first, second = three_messages_in_two_conversations()
 
     sent = services.conversation_emails_send(now=later())
 
@@ -79,7 +79,7 @@ def test_messages_already_read_are_not_mailed_but_marked():
 
 
 def test_only_the_unread_conversation_is_named():
-    p, first, second = three_messages_in_two_conversations()
+    p, first, _ = three_messages_in_two_conversations()
     services.conversation_read(conversation=first, company=p.seller)
 
     services.conversation_emails_send(now=later())

@@ -89,7 +89,7 @@ def test_two_buyers_starting_at_once_make_one_conversation_each_message_kept(
 
     outcomes = run_together(
         [
-            lambda: services.conversation_start(
+            lambda n=n, user=user: services.conversation_start(
                 company=p.buyer, actor=user, listing_id=p.listing.pk, message=f"From {n}"
             )
             for n, user in ((1, p.buyer_user), (2, second_user))

@@ -86,7 +86,7 @@ def test_opening_a_conversation_shows_it_and_marks_it_read():
     assert "<script>alert(1)" not in html
     assert 'hx-trigger="every 4s"' in html
     assert f"/messages/{conversation.pk}/new/?after={conversation.messages.get().pk}" in html
-    assert 'id="unread-count" class="badge badge-warning nav-count" hidden' in html
+    assert 'id="unread-count" class="nav-count" hidden' in html
     conversation.refresh_from_db()
     assert conversation.seller_unread == 0
 
@@ -115,7 +115,7 @@ def test_polling_returns_the_messages_after_the_last_seen_and_the_new_count():
     html = response.content.decode()
     assert "Answer" in html and "Question" not in html
     assert 'hx-swap-oob="beforeend:#thread-list"' in html
-    assert 'id="unread-count" class="badge badge-warning nav-count" hx-swap-oob="outerHTML"' in html
+    assert 'id="unread-count" class="nav-count" hx-swap-oob="outerHTML"' in html
     assert f"?after={last + 1}" in html
     assert "thread-list" not in nothing and f"?after={last}" in nothing
     assert (

@@ -278,7 +278,10 @@ def _contact(
                 if page is not None:
                     return page
             else:
-                messages.success(request, f"Your message was sent to {seller.display_name}.")
+                name = seller.display_name
+                messages.success(
+                    request, f"Your message was sent to {name}{'' if name.endswith('.') else '.'}"
+                )
                 return redirect("conversations:detail", pk=started.conversation.pk)
         status = 400
     else:

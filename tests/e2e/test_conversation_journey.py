@@ -36,7 +36,9 @@ def test_buyer_writes_from_a_listing_and_sees_the_sellers_answer_without_a_reloa
     expect(page.get_by_text("Write your message to the supplier.")).to_be_visible()
     page.get_by_label("Your message").fill("Can you do 2,000 in blue, FOB Ningbo, by March?")
     page.get_by_role("button", name="Send message").click()
-    expect(page.get_by_text("Your message was sent to Ningbo Fasteners Co., Ltd.")).to_be_visible()
+    expect(
+        page.get_by_text("Your message was sent to Ningbo Fasteners Co., Ltd.", exact=True)
+    ).to_be_visible()
     expect(page.get_by_role("heading", name="Hex bolts M8")).to_be_visible()
     conversation = Conversation.objects.get()
     expect(page).to_have_url(re.compile(rf"/messages/{conversation.pk}/$"))

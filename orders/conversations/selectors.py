@@ -44,8 +44,10 @@ def conversation_list_for_company(
     conversations = Conversation.objects.filter(_party_q(company))
     if topic:
         conversations = conversations.filter(topic=topic)
+    # The companies come in two small queries after the page is cut: joining them first
+    # would sort thousands of wide rows for one page.
     return (
-        conversations.select_related("buyer", "seller")
+        conversations.prefetch_related("buyer", "seller")
         .annotate(unread=conversation_unread_expression(company))
         .order_by("-last_message_at", "-pk")
     )
@@ -94,13 +96,11 @@ def message_list(*, conversation: Conversation, after: int | None = None) -> Que
     messages = Message.objects.filter(conversation=conversation)
     if after is not None:
         messages = messages.filter(pk__gt=after)
-    return (
-        messages.select_related("author_company", "author")
-        .prefetch_related(
-            Prefetch("attachments", queryset=MessageAttachment.objects.order_by("pk"))
-        )
-        .order_by("pk")
-    )
+    return messages.prefetch_related(
+        "author_company",
+        "author",
+        Prefetch("attachments", queryset=MessageAttachment.objects.order_by("pk")),
+    ).order_by("pk")
 
 
 def message_unread_count_for_company(*, company: Company) -> int:

@@ -174,7 +174,7 @@ def seed(*, reseed: bool) -> None:
 
 
 def measure(requests: int, seed_value: int) -> dict:
-    from django.db import connection
+    from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
 

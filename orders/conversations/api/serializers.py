@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,6 +16,12 @@ from orders.conversations.services import (
 )
 
 HIDDEN_PREFIX = "Hidden by the platform: "
+
+
+def company_ref(company: Any) -> dict[str, Any]:
+    """``CompanyRefSerializer``'s shape, built directly: a page of 100 messages or
+    conversations would otherwise make hundreds of nested serializers."""
+    return {"id": company.pk, "name": company.display_name, "country": str(company.country)}
 
 
 class CompaniesSerializer(serializers.Serializer):
@@ -41,7 +48,7 @@ class ConversationSerializer(serializers.Serializer):
 
     @extend_schema_field(CompaniesSerializer)
     def get_companies(self, obj: Any) -> dict[str, Any]:
-        return CompaniesSerializer({"buyer": obj.buyer, "seller": obj.seller}).data
+        return {"buyer": company_ref(obj.buyer), "seller": company_ref(obj.seller)}
 
 
 class ConversationCreateSerializer(serializers.Serializer):
@@ -69,6 +76,11 @@ class ConversationListQuerySerializer(serializers.Serializer):
     )
 
 
+def attachment_url(pk: int, request: Any) -> str:
+    path = reverse("api-conversation-attachment", kwargs={"pk": pk})
+    return request.build_absolute_uri(path) if request is not None else path
+
+
 class AttachmentSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(source="original_name", read_only=True)
@@ -77,11 +89,7 @@ class AttachmentSerializer(serializers.Serializer):
     url = serializers.SerializerMethodField(help_text="Download (parties and staff only).")
 
     def get_url(self, obj: Any) -> str:
-        from django.urls import reverse
-
-        path = reverse("api-conversation-attachment", kwargs={"pk": obj.pk})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request is not None else path
+        return attachment_url(obj.pk, self.context.get("request"))
 
 
 class MessageSerializer(serializers.Serializer):
@@ -106,13 +114,23 @@ class MessageSerializer(serializers.Serializer):
     def get_author_company(self, obj: Any) -> dict[str, Any] | None:
         if obj.author_company is None:
             return None
-        return CompanyRefSerializer(obj.author_company).data
+        return company_ref(obj.author_company)
 
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, obj: Any) -> Any:
         if obj.hidden_at is not None:
             return []
-        return AttachmentSerializer(obj.attachments.all(), many=True, context=self.context).data
+        request = self.context.get("request")
+        return [
+            {
+                "id": attachment.pk,
+                "name": attachment.original_name,
+                "content_type": attachment.content_type,
+                "size": attachment.size,
+                "url": attachment_url(attachment.pk, request),
+            }
+            for attachment in obj.attachments.all()
+        ]
 
     def get_hidden(self, obj: Any) -> bool:
         return obj.hidden_at is not None

@@ -5,6 +5,7 @@ from smtplib import SMTPException
 from celery import shared_task
 
 from orders import services
+from orders.conversations.tasks import conversation_emails_send_task  # noqa: F401  # registered
 
 
 @shared_task(

@@ -23,13 +23,14 @@ from listings.selectors import listing_get_visible
 from listings.templatetags.listing_tags import format_unit_price
 from marketplace.accounts.decorators import email_confirmed_required
 from marketplace.accounts.models import Company
-from marketplace.core.exceptions import Conflict, InvalidTransition, NotFound
+from marketplace.core.exceptions import Conflict, DomainError, InvalidTransition, NotFound
 from marketplace.core.ids import id_parse
 from marketplace.trade.incoterms import INCOTERMS
 from marketplace.trade.landed_cost import ImportTaxUsed, LandedCost
 from marketplace.trade.landed_cost_snapshot import LandedCostSnapshot, snapshot_from_stored
 from marketplace.trade.money import Money
 from orders import selectors, services
+from orders.conversations.forms import DisputeForm
 from orders.enums import OrderStatus
 from orders.forms import (
     AddToCartForm,
@@ -577,7 +578,7 @@ def _render_detail(
         ACTION_CONFIRM: given.get(ACTION_CONFIRM) or ConfirmForm(order=order),
         ACTION_SHIP: given.get(ACTION_SHIP) or ShipForm(),
         ACTION_CANCEL: given.get(ACTION_CANCEL) or ReasonForm(prefix="cancel"),
-        ACTION_DISPUTE: given.get(ACTION_DISPUTE) or ReasonForm(prefix="dispute"),
+        ACTION_DISPUTE: given.get(ACTION_DISPUTE) or DisputeForm(prefix="dispute"),
     }
     is_seller = company.pk == order.seller_id
     lines = list(order.lines.all())
@@ -682,8 +683,8 @@ def _cancel_form(data: Any, *, order: Order) -> ReasonForm:
     return ReasonForm(data, prefix="cancel")
 
 
-def _dispute_form(data: Any, *, order: Order) -> ReasonForm:
-    return ReasonForm(data, prefix="dispute")
+def _dispute_form(data: Any, *, order: Order, files: Any = None) -> DisputeForm:
+    return DisputeForm(data, files, prefix="dispute")
 
 
 order_confirm = _order_action(
@@ -728,14 +729,32 @@ order_accept = _order_action(
     lambda *, order, company, actor, data: services.order_accept(order=order, actor=actor),
     "The goods are accepted and the order is completed.",
 )
-order_dispute = _order_action(
-    ACTION_DISPUTE,
-    _dispute_form,
-    lambda *, order, company, actor, data: services.order_dispute_open(
-        order=order, actor=actor, reason=data["reason"]
-    ),
-    "The dispute is open; the platform will contact both parties.",
-)
+
+
+def order_dispute(request: HttpRequest, pk: int) -> HttpResponse:
+    """The dispute form posts evidence files too (multipart); a refused file is a field
+    error of ``evidence``."""
+    files = request.FILES
+
+    def with_files(data: Any, *, order: Order) -> DisputeForm:
+        return _dispute_form(data, order=order, files=files)
+
+    view = _order_action(
+        ACTION_DISPUTE,
+        with_files,
+        lambda *, order, company, actor, data: _dispute_open(order, actor, data),
+        "The dispute is open: write to the seller and add evidence in its conversation.",
+    )
+    return view(request, pk)
+
+
+def _dispute_open(order: Order, actor: Any, data: dict[str, Any]) -> Order:
+    try:
+        return services.order_dispute_open(
+            order=order, actor=actor, reason=data["reason"], evidence=data.get("evidence") or []
+        )
+    except DomainError as exc:  # a refused evidence file
+        raise ValidationError({"evidence": [exc.message]}) from None
 
 
 # ---------- landed-cost estimate on the listing page ----------

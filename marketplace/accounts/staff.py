@@ -26,6 +26,12 @@ STAFF_GROUPS: dict[str, tuple[str, ...]] = {
         "listings.view_moderationevent",
         "listings.view_category",
         "accounts.view_company",
+        "orders.view_conversation",
+        "orders.view_message",
+        "orders.change_message",
+        "orders.view_messageattachment",
+        "orders.view_conversationreport",
+        "orders.change_conversationreport",
     ),
     "verification": (
         "accounts.view_company",
@@ -59,6 +65,9 @@ STAFF_GROUPS: dict[str, tuple[str, ...]] = {
         "ledger.view_ledgertransaction",
         "ledger.view_ledgerentry",
         "orders.view_order",
+        "orders.view_conversation",
+        "orders.view_message",
+        "orders.view_messageattachment",
     ),
     "support": (
         "accounts.view_company",
@@ -71,6 +80,12 @@ STAFF_GROUPS: dict[str, tuple[str, ...]] = {
         "orders.view_dispute",
         "payments.view_disputecase",
         "documents.view_tradedocument",
+        "orders.view_conversation",
+        "orders.view_message",
+        "orders.change_message",
+        "orders.view_messageattachment",
+        "orders.view_conversationreport",
+        "orders.change_conversationreport",
     ),
 }
 

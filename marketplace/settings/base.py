@@ -87,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "marketplace.accounts.context_processors.active_company",
                 "payments.context_processors.payments",
+                "orders.conversations.context_processors.unread_messages",
             ],
             # orders.quotes is a package of the orders app, not an app: name its tag library.
             "libraries": {"quote_tags": "orders.quotes.templatetags.quote_tags"},
@@ -326,7 +327,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "orders.rfqs.tasks.rfqs_digest_send_task",
         "schedule": crontab(minute=0, hour=7),
     },
+    "email-conversation-digests": {
+        "task": "orders.conversations.tasks.conversation_emails_send_task",
+        "schedule": 300.0,
+    },
 }
+# Conversations: a new message is emailed (in one digest per recipient) once it is this many
+# minutes old and still unread, so that a member who is on the site is not mailed.
+CONVERSATION_EMAIL_DELAY_MINUTES = env.int("CONVERSATION_EMAIL_DELAY_MINUTES", default=5)
 
 # Orders: the platform's fee in basis points of the goods, how long an unpaid order stays open,
 # and how long a buyer has to inspect delivered goods before the order completes by itself.

@@ -1,10 +1,14 @@
 """A buyer's dispute of a delivered order and the platform's resolution of it."""
 
+from collections.abc import Sequence
+
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from marketplace.accounts.models import User
 from marketplace.core.exceptions import Conflict, DomainError
+from orders.conversations.services import dispute_conversation_open, dispute_evidence_inspect
 from orders.enums import DisputeStatus, OrderStatus
 from orders.models import Dispute, Order
 from orders.services.common import (
@@ -16,9 +20,15 @@ from orders.services.common import (
 from orders.services.lifecycle import _complete, _lock_allowing, _transition
 
 
-def order_dispute_open(*, order: Order, actor: User, reason: str) -> Order:
-    """delivered → disputed (buyer), with a reason, within the inspection window."""
+def order_dispute_open(
+    *, order: Order, actor: User, reason: str, evidence: Sequence[UploadedFile] = ()
+) -> Order:
+    """delivered → disputed (buyer), with a reason, within the inspection window.
+
+    The dispute's conversation opens with the reason and the evidence files (photos, PDFs;
+    checked as message attachments) as its first message; both parties write there."""
     _require_party(order=order, actor=actor, party="buyer")
+    dispute_evidence_inspect(attachments=evidence)
     with transaction.atomic(durable=True):
         locked = _lock_allowing(order, OrderStatus.DISPUTED)
         now = timezone.now()
@@ -33,7 +43,8 @@ def order_dispute_open(*, order: Order, actor: User, reason: str) -> Order:
         )
         errors.raise_if_any()
         disputed = _transition(order=locked, target=OrderStatus.DISPUTED, actor=actor, note=text)
-        Dispute.objects.create(order=disputed, opened_by=actor, reason=text)
+        dispute = Dispute.objects.create(order=disputed, opened_by=actor, reason=text)
+        dispute_conversation_open(dispute=dispute, actor=actor, reason=text, attachments=evidence)
         return disputed
 
 

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from marketplace.core.exceptions import Conflict, DomainError, InvalidTransition
 from marketplace.trade.money import Money
+from orders.conversations.selectors import conversation_for_dispute_get, message_list
 from orders.enums import DisputeStatus
 from payments.disputes import NOTE_MAX_LENGTH, dispute_resolve, dispute_split_amounts
 from payments.ledger.selectors import order_escrow_held_minor
@@ -205,10 +206,22 @@ class DisputeCaseAdmin(admin.ModelAdmin):
             "refusal": refusal,
             "held": _money(held, order.currency),
             "release_preview": self._preview(order, held),
+            **self._conversation(case.pk),
         }
         return TemplateResponse(
             request, "admin/payments/disputecase/resolve.html", context, status=status
         )
+
+    @staticmethod
+    def _conversation(dispute_id: int) -> dict[str, Any]:
+        """The parties' conversation of the dispute, read beside the resolution actions."""
+        conversation = conversation_for_dispute_get(dispute_id=dispute_id)
+        return {
+            "dispute_conversation": conversation,
+            "dispute_messages": list(message_list(conversation=conversation))
+            if conversation is not None
+            else [],
+        }
 
     @staticmethod
     def _preview(order: Any, held: int) -> dict[str, str] | None:

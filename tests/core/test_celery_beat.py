@@ -24,6 +24,7 @@ BEAT_TASKS = {
     "expire-quotes": "orders.quotes.tasks.quotes_expire_task",
     "close-due-rfqs": "orders.rfqs.tasks.rfqs_close_due_task",
     "send-rfq-digests": "orders.rfqs.tasks.rfqs_digest_send_task",
+    "email-conversation-digests": "orders.conversations.tasks.conversation_emails_send_task",
 }
 
 

@@ -764,7 +764,7 @@ def test_the_fuzz_starts_from_the_forms_the_pages_really_show(world, db):
     buyer, seller = harvested_forms("buyer", world), harvested_forms("seller", world)
 
     assert set(buyer["cart/add/"]) == {"listing", "quantity"}
-    assert set(buyer["orders/<int:pk>/dispute/"]) == {"dispute-reason"}
+    assert set(buyer["orders/<int:pk>/dispute/"]) == {"dispute-reason", "dispute-evidence"}
     assert set(buyer["orders/<int:pk>/cancel/"]) == {"cancel-reason"}
     assert "orders/<int:pk>/ship/" not in buyer
     assert set(seller["orders/<int:pk>/ship/"]) == {"carrier", "ship_date", "tracking_number"}

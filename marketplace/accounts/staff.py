@@ -32,6 +32,14 @@ STAFF_GROUPS: dict[str, tuple[str, ...]] = {
         "orders.view_messageattachment",
         "orders.view_conversationreport",
         "orders.change_conversationreport",
+        "orders.view_rfq",
+        "orders.view_rfqevent",
+        "orders.view_rfqattachment",
+        "orders.view_rfqinvitation",
+        "orders.change_rfq",
+        "orders.view_quote",
+        "orders.view_quoteline",
+        "orders.view_quoteevent",
     ),
     "verification": (
         "accounts.view_company",
@@ -86,6 +94,13 @@ STAFF_GROUPS: dict[str, tuple[str, ...]] = {
         "orders.view_messageattachment",
         "orders.view_conversationreport",
         "orders.change_conversationreport",
+        "orders.view_rfq",
+        "orders.view_rfqevent",
+        "orders.view_rfqattachment",
+        "orders.view_rfqinvitation",
+        "orders.view_quote",
+        "orders.view_quoteline",
+        "orders.view_quoteevent",
     ),
 }
 

@@ -15,6 +15,7 @@ from marketplace.accounts.models import Company
 from marketplace.core.models import BaseModel
 from marketplace.trade.currencies import CURRENCY_CHOICES
 from marketplace.trade.incoterms import INCOTERM_CHOICES
+from marketplace.trade.landed_cost_snapshot import LandedCostSnapshot, snapshot_from_stored
 
 QUOTE_NUMBER_SEQUENCE = "orders_quote_number_seq"
 
@@ -119,6 +120,11 @@ class Quote(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.number} v{self.version}"
+
+    @property
+    def landed_cost_snapshot(self) -> LandedCostSnapshot | None:
+        """The frozen landed cost as a typed value; None when none was recorded (``{}``)."""
+        return snapshot_from_stored(self.landed_cost)
 
 
 class QuoteLine(models.Model):

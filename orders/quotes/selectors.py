@@ -112,12 +112,10 @@ def quote_cheapest_landed(quotes: list[Quote]) -> set[int]:
     for quote in quotes:
         if quote.status != QuoteStatus.SUBMITTED:
             continue
-        snapshot = quote.landed_cost or {}
-        if "total_incomplete" in snapshot.get("flags", []) or "landed_total" not in snapshot:
+        snapshot = quote.landed_cost_snapshot
+        if snapshot is None or snapshot.total_incomplete or snapshot.landed_total is None:
             continue
-        from marketplace.trade.money import Money
-
-        landed = Money(snapshot["landed_total"]["amount"], quote.currency).to_minor_units()
+        landed = snapshot.landed_total.to_minor_units()
         current = best.get(quote.currency)
         if current is None or landed < current[0]:
             best[quote.currency] = (landed, {quote.pk})

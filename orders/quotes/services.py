@@ -33,7 +33,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 from django_countries import countries
 
@@ -48,7 +47,8 @@ from marketplace.trade.currencies import CURRENCY_CHOICES
 from marketplace.trade.incoterms import Incoterm
 from marketplace.trade.models import HSCode, HSLevel
 from marketplace.trade.money import UNIT_PRICE_DECIMALS, Money
-from orders.conversations.models import Conversation, Message, MessageKind
+from orders.conversations.models import Conversation
+from orders.conversations.services import conversation_event_post
 from orders.models import Order
 from orders.pricing import line_total
 from orders.quotes.models import (
@@ -204,22 +204,6 @@ def _notify_on_commit(event: QuoteEvent) -> None:
     notify = partial(quote_event_notify_task.delay, event_id=event.pk)
     notify.__qualname__ = "quote_event_notify_task.delay"  # type: ignore[attr-defined]  # logged
     transaction.on_commit(notify, robust=True)
-
-
-def _conversation_event_post(*, conversation: Conversation, body: str) -> Message:
-    """A platform event in the conversation (a quote sent, revised, accepted...).
-
-    Stands in for ``orders.conversations.services.conversation_event_post`` until that branch
-    is merged: the message row and the conversation's counters, nothing else."""
-    now = timezone.now()
-    message = Message.objects.create(conversation=conversation, kind=MessageKind.EVENT, body=body)
-    Conversation.objects.filter(pk=conversation.pk).update(
-        last_message_at=now,
-        message_count=F("message_count") + 1,
-        buyer_unread=F("buyer_unread") + 1,
-        seller_unread=F("seller_unread") + 1,
-    )
-    return message
 
 
 def _rfq_open_check(rfq: RFQ, *, now: Any) -> None:
@@ -535,7 +519,7 @@ def _write_version(
         lead_time_days=terms.lead_time_days,
         valid_until=terms.valid_until,
         notes=terms.notes,
-        landed_cost=snapshot,
+        landed_cost=snapshot.as_dict(),
         platform_fee_bps=fee_bps,
     )
     QuoteLine.objects.bulk_create(
@@ -556,14 +540,10 @@ def _write_version(
     )
     _event_recorder(actor=actor, note=note)(quote, "", QuoteStatus.SUBMITTED)
     if conversation is not None:
-        landed = snapshot.get("landed_total") or snapshot.get("total_for_buyer")
-        landed_text = (
-            f" Landed at the border: {Money(landed['amount'], landed['currency'])}."
-            if landed
-            else ""
-        )
+        landed = snapshot.buyer_total
+        landed_text = f" Landed at the border: {landed}." if landed is not None else ""
         verb = "sent" if version == 1 else f"revised (version {version})"
-        _conversation_event_post(
+        conversation_event_post(
             conversation=conversation,
             body=f"Quote {number} {verb}: {terms.incoterm.code} {terms.named_place}, "
             f"goods {totals.goods}, valid until {terms.valid_until:%Y-%m-%d}.{landed_text}",
@@ -789,7 +769,7 @@ def quote_withdraw(*, quote: Quote, actor: User, seller: Company, reason: str = 
             extra_fields={"decided_at": timezone.now(), "decision_note": note},
         )
         if withdrawn.conversation_id is not None:
-            _conversation_event_post(
+            conversation_event_post(
                 conversation=Conversation.objects.get(pk=withdrawn.conversation_id),
                 body=f"Quote {withdrawn.number} withdrawn by the seller."
                 + (f" Reason: {note}" if note else ""),
@@ -816,7 +796,7 @@ def quote_decline(*, quote: Quote, actor: User, buyer: Company, reason: str) -> 
             extra_fields={"decided_at": timezone.now(), "decision_note": note},
         )
         if declined.conversation_id is not None:
-            _conversation_event_post(
+            conversation_event_post(
                 conversation=Conversation.objects.get(pk=declined.conversation_id),
                 body=f"Quote {declined.number} declined by the buyer."
                 + (f" Reason: {note}" if note else ""),
@@ -910,7 +890,7 @@ def quote_accept(
                     },
                 )
         if locked.conversation_id is not None:
-            _conversation_event_post(
+            conversation_event_post(
                 conversation=Conversation.objects.get(pk=locked.conversation_id),
                 body=f"Quote {locked.number} v{locked.version} accepted: order {order.number}.",
             )

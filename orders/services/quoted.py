@@ -129,7 +129,7 @@ def order_place_from_quote(
         buyer_reference=reference,
         duty_and_tax_payer=rule.duty_paid_by,
         platform_fee_bps=quote.platform_fee_bps,
-        landed_cost=snapshot,
+        landed_cost=snapshot.as_dict(),
         expires_at=now + timedelta(days=settings.ORDER_PAYMENT_WINDOW_DAYS),
         **address,
         **totals.as_minor_units(),

@@ -51,7 +51,7 @@ def test_the_migration_made_the_four_staff_groups_with_their_permissions():
             "payments.migrations.0006_staff_groups"
         ).GROUPS.items()
     }
-    added = importlib.import_module("payments.migrations.0007_conversations_staff_groups").ADDED
+    added = importlib.import_module("payments.migrations.0007_negotiation_staff_groups").ADDED
     for name, perms in added.items():
         frozen[name] |= set(perms)
     assert frozen == {name: set(perms) for name, perms in STAFF_GROUPS.items()}

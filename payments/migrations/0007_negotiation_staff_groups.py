@@ -1,5 +1,6 @@
 """Staff groups may read conversations (support, moderators, finance beside disputes); support
-and moderators hide messages and resolve reports. Frozen as ``ADDED``; the live table is
+and moderators hide messages and resolve reports; moderators read and cancel abusive RFQs and
+read quotes, support reads both. Frozen as ``ADDED``; the live table is
 ``marketplace.accounts.staff.STAFF_GROUPS``."""
 
 from django.contrib.auth.management import create_permissions
@@ -13,14 +14,21 @@ _MODERATE = (
     "orders.view_conversationreport",
     "orders.change_conversationreport",
 )
+_RFQS_READ = (
+    "orders.view_rfq",
+    "orders.view_rfqevent",
+    "orders.view_rfqattachment",
+    "orders.view_rfqinvitation",
+)
+_QUOTES_READ = ("orders.view_quote", "orders.view_quoteline", "orders.view_quoteevent")
 ADDED = {
-    "moderators": _MODERATE,
+    "moderators": (*_MODERATE, *_RFQS_READ, "orders.change_rfq", *_QUOTES_READ),
     "finance": (
         "orders.view_conversation",
         "orders.view_message",
         "orders.view_messageattachment",
     ),
-    "support": _MODERATE,
+    "support": (*_MODERATE, *_RFQS_READ, *_QUOTES_READ),
 }
 
 
@@ -53,7 +61,7 @@ def staff_groups_shrink(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("payments", "0006_staff_groups"),
-        ("orders", "0003_negotiation"),
+        ("orders", "0005_quotes_number_and_notified"),
     ]
 
     operations = [migrations.RunPython(staff_groups_extend, staff_groups_shrink)]

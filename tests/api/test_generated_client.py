@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from listings.models import Listing
 from tests.factories import DEFAULT_PASSWORD
 from tests.listings.factories import ListingFactory
 from tests.orders import conftest as orders_conftest
@@ -286,3 +288,107 @@ def test_the_generated_client_reads_the_documented_error_bodies(trade_world):
     assert isinstance(refused, models.ValidationError)
     assert refused.additional_properties == {"lines": ["Listing 999999999 is not available."]}
     assert orders_create.sync_detailed  # the module is the client's, not a stub
+
+
+# --- negotiated trade: RFQ → quote → accepted order -------------------------------------------
+
+
+def step_post_rfq(buyer: Api, *, category_id: int, quantity: int) -> Any:
+    models = _module("models")
+    rfqs_create = _module("api.rfqs.rfqs_create")
+    return rfqs_create.sync(
+        client=buyer.client,
+        x_company=buyer.company_id,
+        body=models.RFQCreateRequest(
+            title="M8 stainless hex bolts, A2-70, 20,000 pieces",
+            description="DIN 933, A2-70, packed in cartons of 500.",
+            category=category_id,
+            hs_code="731815",
+            quantity=quantity,
+            destination_country="DE",
+            named_place="Hamburg",
+            incoterms=[models.RFQCreateIncotermsEnum("FOB"), models.RFQCreateIncotermsEnum("CIF")],
+            closes_at=datetime.now(UTC) + timedelta(days=7),
+        ),
+    )
+
+
+def step_quote(seller: Api, *, rfq_id: int, listing_id: int, quantity: int, price: str) -> Any:
+    models = _module("models")
+    quote_on_rfq = _module("api.quotes.rfqs_quotes_create")
+    return quote_on_rfq.sync(
+        rfq_id,
+        client=seller.client,
+        body=models.QuoteWriteRequest(
+            lines=[
+                models.QuoteLineInputRequest(
+                    quantity=quantity, unit_price=price, listing=listing_id, from_stock=True
+                )
+            ],
+            currency=models.CurrencyEnum("USD"),
+            incoterm=models.IncotermEnum("FOB"),
+            named_place="Ningbo",
+            lead_time_days=21,
+            valid_until=(datetime.now(UTC) + timedelta(days=14)).date(),
+        ),
+    )
+
+
+def step_quotes_of_rfq(buyer: Api, *, rfq_id: int) -> list[Any]:
+    return _module("api.quotes.rfqs_quotes_list").sync(rfq_id, client=buyer.client).results
+
+
+def step_accept_quote(buyer: Api, *, quote_id: int) -> Any:
+    models = _module("models")
+    accept = _module("api.quotes.quotes_accept")
+    return accept.sync(
+        quote_id,
+        client=buyer.client,
+        body=models.QuoteAcceptRequest(
+            ship_to=models.ShipToRequest(
+                name="Rheinland Import GmbH, Wareneingang",
+                line1="Hansaring 61",
+                city="Köln",
+                postal_code="50670",
+                country=models.CountryEnum("DE"),
+            ),
+            buyer_reference="PO-4712",
+        ),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_buyer_posts_an_rfq_accepts_a_quote_and_pays_with_the_generated_client(trade_world):
+    buyer, seller, listing_id = trade_world.buyer, trade_world.seller, trade_world.listing_id
+    models = _module("models")
+    category_id = Listing.objects.get(pk=listing_id).category_id
+
+    rfq = step_post_rfq(buyer, category_id=category_id, quantity=2000)
+    assert isinstance(rfq, models.RFQ), rfq
+    assert (rfq.status, rfq.quantity, rfq.hs_code) == ("open", 2000, "731815")
+    assert buyer.content_types("POST", "/api/v1/rfqs/") == ["application/json"]
+
+    quote = step_quote(seller, rfq_id=rfq.id, listing_id=listing_id, quantity=2000, price="0.9850")
+    assert isinstance(quote, models.QuoteDetail), quote
+    assert (quote.status, quote.version, quote.lines[0].unit_price) == (
+        "submitted",
+        1,
+        "0.9850",
+    )
+
+    [compared] = step_quotes_of_rfq(buyer, rfq_id=rfq.id)
+    assert compared.id == quote.id
+
+    accepted = step_accept_quote(buyer, quote_id=quote.id)
+    assert isinstance(accepted, models.QuoteAccepted), accepted
+    assert (accepted.quote_status, accepted.order_status) == ("accepted", "placed")
+    order = step_order(buyer, order_id=accepted.order)
+    assert (order.totals.goods.amount, order.lines[0].unit_price) == ("1970.00", "0.9850")
+    assert _module("api.rfqs.rfqs_retrieve").sync(rfq.id, client=buyer.client).status == "closed"
+
+    assert step_confirm(seller, order_id=order.id).status == "confirmed"
+    payment = step_pay_in_sandbox(buyer, order_id=order.id)
+    assert (payment.status, payment.amount.amount) == ("succeeded", order.totals.total.amount)
+    assert step_order(buyer, order_id=order.id).status == "paid"
+    documents = step_documents(buyer, order_id=order.id)
+    assert all(isinstance(document, models.TradeDocument) for document in documents)

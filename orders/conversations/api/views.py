@@ -48,6 +48,7 @@ def _conversation(request: Request, pk: object) -> tuple[Company, Conversation]:
 
 class ConversationListCreateView(APIView):
     permission_classes = [HasActiveCompany]
+    pagination_class = PageNumberPagination  # documents the page envelope
     parser_classes = [JSONParser]
 
     @extend_schema(
@@ -125,6 +126,7 @@ class ConversationDetailView(APIView):
 
 class MessageListCreateView(APIView):
     permission_classes = [HasActiveCompany]
+    pagination_class = PageNumberPagination  # documents the page envelope
     parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(

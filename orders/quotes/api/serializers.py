@@ -67,6 +67,9 @@ class QuoteLineSerializer(serializers.ModelSerializer):
 
 
 class QuoteEventSerializer(serializers.ModelSerializer):
+    from_status = serializers.CharField(read_only=True, help_text="Empty for the first event.")
+    to_status = serializers.CharField(read_only=True)
+
     class Meta:
         model = QuoteEvent
         fields = ["from_status", "to_status", "note", "created_at"]

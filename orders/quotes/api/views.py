@@ -145,6 +145,7 @@ def _page(request: Request, view: APIView, company: Company, quotes: Any) -> Res
 
 class QuoteListCreateView(APIView):
     permission_classes = [HasActiveCompany]
+    pagination_class = PageNumberPagination  # documents the page envelope
     parser_classes = [JSONParser]
 
     @extend_schema(
@@ -200,6 +201,7 @@ class QuoteListCreateView(APIView):
 
 class RFQQuotesView(APIView):
     permission_classes = [HasActiveCompany]
+    pagination_class = PageNumberPagination  # documents the page envelope
     parser_classes = [JSONParser]
 
     @extend_schema(

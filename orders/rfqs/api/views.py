@@ -62,6 +62,7 @@ def _rfq_response(company: Company, rfq_id: int, *, code: int = status.HTTP_200_
 
 class RFQListCreateView(APIView):
     permission_classes = [HasActiveCompany]
+    pagination_class = PageNumberPagination  # documents the page envelope
     parser_classes = [JSONParser]
 
     @extend_schema(

@@ -305,7 +305,7 @@ def step_post_rfq(buyer: Api, *, category_id: int, quantity: int) -> Any:
             category=category_id,
             hs_code="731815",
             quantity=quantity,
-            destination_country="DE",
+            destination_country=models.CountryEnum("DE"),
             named_place="Hamburg",
             incoterms=[models.RFQCreateIncotermsEnum("FOB"), models.RFQCreateIncotermsEnum("CIF")],
             closes_at=datetime.now(UTC) + timedelta(days=7),

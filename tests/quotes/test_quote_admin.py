@@ -36,6 +36,6 @@ def test_support_reads_a_quote_with_its_lines_and_events(client, rfq, seller_pai
 
 def test_staff_without_the_permission_do_not_see_quotes(client, rfq, seller_pair):
     quote = submit(seller=seller_pair[0], actor=seller_pair[1], rfq=rfq)
-    admin_login(client, staff_user("moderators"))
+    admin_login(client, staff_user("verification"))
 
     assert client.get(f"/admin/orders/quote/{quote.pk}/change/").status_code == 403

@@ -31,8 +31,9 @@ from django_countries import countries
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, build_choice_field
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.fields import ChoiceField, Field
+from rest_framework.fields import CharField, ChoiceField, DecimalField, Field
 from rest_framework.permissions import AllowAny
+from rest_framework.serializers import ListSerializer
 
 JSON = "application/json"
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -112,8 +113,10 @@ _COMPONENT_FOR = {
 }
 
 
-# A value with something in it besides spaces (services strip text and refuse it empty).
-NOT_BLANK = r"\S"
+# A value with something in it besides spaces (services strip text and refuse it empty). The
+# class names the separators Python strips (\x1c-\x1f, \x85) that generators may not count
+# as whitespace when they read ``\S``.
+NOT_BLANK = r"[^\s\x1c-\x1f\x85]"
 COUNTRY_CHOICES = [(code, str(name)) for code, name in countries]
 STYLE_KEY = "openapi_constraints"
 
@@ -142,9 +145,47 @@ def _constraints(field: Any) -> dict[str, Any] | None:
     return {**enum, **constraints}
 
 
+def _decimal_string(field: DecimalField) -> dict[str, Any]:
+    """A decimal field's input as DRF checks it: at least one digit, at most ``decimal_places``
+    decimals and ``max_digits`` digits in all; no sign when the minimum is 0 or more, and not
+    zero when it is more than 0 (drf-spectacular's own pattern also allows "" and "-")."""
+    places = field.decimal_places or 0
+    whole = (field.max_digits or 0) - places
+    sign = "" if field.min_value is not None and field.min_value >= 0 else "-?"
+    fraction = rf"(\.[0-9]{{1,{places}}})?" if places else ""
+    schema: dict[str, Any] = {"pattern": rf"^{sign}[0-9]{{1,{max(whole, 1)}}}{fraction}$"}
+    if field.min_value is not None and field.min_value > 0:
+        schema["not"] = {"pattern": r"^0*(\.0*)?$"}
+    return schema
+
+
 class AutoSchema(SpectacularAutoSchema):
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if isinstance(field, ListSerializer) and schema is not None:
+            # DRF checks a nested list's length (min_length / max_length); say so.
+            if field.min_length is not None:
+                schema = {"minItems": field.min_length, **schema}
+            if field.max_length is not None:
+                schema = {"maxItems": field.max_length, **schema}
+        if (
+            isinstance(field, DecimalField)
+            and direction == "request"
+            and schema is not None
+            and schema.get("type") == "string"
+            and field.max_digits is not None
+            and field.decimal_places is not None
+        ):
+            schema = {**schema, **_decimal_string(field)}
+        if (
+            type(field) is CharField
+            and direction == "request"
+            and schema is not None
+            and schema.get("type") == "string"
+            and "not" not in schema
+        ):
+            # DRF refuses a NUL character in any text (ProhibitNullCharactersValidator).
+            schema = {**schema, "not": {"pattern": "\\u0000"}}
         constraints = _constraints(field)
         if constraints and schema is not None:
             schema = {**schema, **constraints}

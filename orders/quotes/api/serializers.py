@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from listings.enums import UnitOfSale
+from marketplace.core.api.schema import NOT_BLANK, documented
 from marketplace.core.ids import IdSerializerField
 from marketplace.trade.currencies import CURRENCY_CHOICES
 from marketplace.trade.incoterms import INCOTERM_CHOICES
@@ -271,7 +272,10 @@ class QuoteWriteSerializer(serializers.Serializer):
     incoterm = serializers.ChoiceField(
         choices=INCOTERM_CHOICES, help_text="Incoterms 2020; on an RFQ, one it allows."
     )
-    named_place = serializers.CharField(max_length=120, help_text="The Incoterm's named place.")
+    named_place = documented(
+        serializers.CharField(max_length=120, help_text="The Incoterm's named place."),
+        pattern=NOT_BLANK,
+    )
     freight = MoneyInputSerializer(
         required=False,
         allow_null=True,

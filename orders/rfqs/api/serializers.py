@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from listings.enums import UnitOfSale
+from marketplace.core.api.schema import COUNTRY_CHOICES, NOT_BLANK, documented
 from marketplace.core.ids import IdSerializerField
 from marketplace.trade.currencies import CURRENCIES
 from marketplace.trade.incoterms import INCOTERMS
@@ -26,8 +27,8 @@ from orders.rfqs.services import (
 
 
 class RFQCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=TITLE_MAX)
-    description = serializers.CharField(max_length=DESCRIPTION_MAX)
+    title = documented(serializers.CharField(max_length=TITLE_MAX), pattern=NOT_BLANK)
+    description = documented(serializers.CharField(max_length=DESCRIPTION_MAX), pattern=NOT_BLANK)
     category = IdSerializerField(help_text="A category id (GET /api/v1/categories/).")
     hs_code = serializers.RegexField(
         r"^[0-9]{6}$",
@@ -51,10 +52,11 @@ class RFQCreateSerializer(serializers.Serializer):
     currency = serializers.ChoiceField(
         choices=sorted(CURRENCIES), required=False, allow_blank=True, default=""
     )
-    destination_country = serializers.CharField(
-        min_length=2, max_length=2, help_text="ISO 3166-1 alpha-2."
+    destination_country = documented(
+        serializers.CharField(min_length=2, max_length=2, help_text="ISO 3166-1 alpha-2."),
+        choices=COUNTRY_CHOICES,
     )
-    named_place = serializers.CharField(max_length=NAMED_PLACE_MAX)
+    named_place = documented(serializers.CharField(max_length=NAMED_PLACE_MAX), pattern=NOT_BLANK)
     incoterms = serializers.ListField(
         child=serializers.ChoiceField(choices=list(INCOTERMS)),
         min_length=1,
@@ -139,8 +141,14 @@ class RFQListQuerySerializer(serializers.Serializer):
     category = IdSerializerField(
         required=False, help_text="Seller board: this category and its children."
     )
-    destination_country = serializers.CharField(
-        required=False, min_length=2, max_length=2, help_text="Seller board: ISO 3166-1 alpha-2."
+    destination_country = documented(
+        serializers.ChoiceField(
+            choices=COUNTRY_CHOICES,
+            required=False,
+            allow_blank=True,
+            help_text="Seller board: ISO 3166-1 alpha-2 (blank: any).",
+        ),
+        choices=COUNTRY_CHOICES,
     )
     status = serializers.ChoiceField(
         choices=RFQStatus.choices, required=False, help_text="Buyer's own RFQs: one status."

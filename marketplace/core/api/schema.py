@@ -164,10 +164,12 @@ class AutoSchema(SpectacularAutoSchema):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
         if isinstance(field, ListSerializer) and schema is not None:
             # DRF checks a nested list's length (min_length / max_length); say so.
-            if field.min_length is not None:
-                schema = {"minItems": field.min_length, **schema}
-            if field.max_length is not None:
-                schema = {"maxItems": field.max_length, **schema}
+            min_length = getattr(field, "min_length", None)  # not in the stubs
+            max_length = getattr(field, "max_length", None)
+            if min_length is not None:
+                schema = {"minItems": min_length, **schema}
+            if max_length is not None:
+                schema = {"maxItems": max_length, **schema}
         if (
             isinstance(field, DecimalField)
             and direction == "request"

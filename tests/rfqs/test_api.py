@@ -126,7 +126,7 @@ def test_a_seller_lists_the_board_filtered_by_category_and_country(api_client, t
 
     everything = client.get(URL).json()
     by_category = client.get(URL, {"category": tree.abrasives.pk}).json()
-    by_country = client.get(URL, {"destination_country": "de"}).json()
+    by_country = client.get(URL, {"destination_country": "DE"}).json()
 
     assert [r["id"] for r in everything["results"]] == [abrasives.pk, fasteners.pk]
     assert everything["count"] == 2
